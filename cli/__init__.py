@@ -1,0 +1,1 @@
+"""The single `chargeledger` command line."""

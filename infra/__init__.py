@@ -1,0 +1,1 @@
+"""Embedded stack: Tansu broker and the chDB warehouse serving ClickHouse HTTP."""

@@ -1,0 +1,1 @@
+"""Batch jobs: migrations, catalog loading, the simulator, reports."""

@@ -1,0 +1,1 @@
+"""Catalog: chargers, tokens, accounts and tariffs the operator maintains."""

@@ -1,0 +1,1 @@
+"""Ingest: OCPP-J envelopes validated, deduplicated and normalized to charging events."""

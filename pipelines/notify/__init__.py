@@ -1,0 +1,1 @@
+"""Notify: ready-to-send driver notifications derived from rated sessions."""

@@ -1,0 +1,1 @@
+"""Sessions: OCPP transactions rebuilt per charge point into closed charging sessions."""

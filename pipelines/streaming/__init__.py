@@ -1,0 +1,1 @@
+"""Streaming plumbing shared by the workers: Kafka clients, Avro codecs, offsets."""

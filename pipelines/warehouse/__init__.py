@@ -1,0 +1,1 @@
+"""Warehouse: rows for ClickHouse, batched idempotent sinks and migrations."""
