@@ -62,6 +62,7 @@ class DeadLetterClass(StrEnum):
     SCHEMA_VIOLATION = "schema_violation"
     IMPOSSIBLE_VALUE = "impossible_value"
     UNKNOWN_TRANSACTION = "unknown_transaction"
+    NO_TARIFF = "no_tariff"  # the session's charger or tariff is not in the catalog
 
 
 @dataclass(frozen=True, slots=True)

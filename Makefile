@@ -1,0 +1,44 @@
+# Everything a fresh machine with Python 3.11 and make needs; the virtualenv is built on first use.
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install demo test unit integration lint bench up down clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/chargeledger demo
+
+test: install
+	$(BIN)/pytest -q
+
+unit: install
+	$(BIN)/pytest -q tests/unit
+
+integration: install
+	$(BIN)/pytest -q tests/integration
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy pipelines infra jobs cli
+
+bench: install
+	$(BIN)/python -m bench.run --out bench/report.json
+
+up: install
+	$(BIN)/chargeledger up
+
+down: install
+	$(BIN)/chargeledger down
+
+clean:
+	rm -rf .state bench/report.json .pytest_cache .ruff_cache .mypy_cache
