@@ -1,0 +1,84 @@
+"""The Faust app: per-session agents (rating, notify) plus the batch services the worker hosts.
+
+Agents run at the rate of sessions; the frame-rate work (ingest, sessions) and the warehouse sink run as
+batch consumers inside the same worker process, as Faust tasks, because Faust's per-event loop cannot
+carry raw frame rates (EMBEDDED.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import faust
+
+from pipelines.catalog.follower import CatalogFollower
+from pipelines.config import Settings
+from pipelines.hotpath.worker import HotPathWorker
+from pipelines.ingest.models import DeadLetter
+from pipelines.notify.route import notification_for
+from pipelines.rating.route import rate_with_catalog
+from pipelines.streaming.codec import decoder, encoder
+from pipelines.warehouse.client import connect
+from pipelines.warehouse.sink import WarehouseSink
+
+
+def create_app(settings: Settings, *, web: bool = False) -> faust.App:
+    app = faust.App(
+        settings.app_id,
+        broker=f"kafka://{settings.kafka_bootstrap_servers}",
+        store="memory://",
+        key_serializer="raw",
+        value_serializer="raw",
+        topic_partitions=settings.partitions,
+        broker_session_timeout=10,
+        broker_heartbeat_interval=1,
+        consumer_auto_offset_reset="earliest",
+        web_enabled=web,
+        web_port=settings.web_port,
+        datadir=str(settings.state_dir / "faust"),
+    )
+    topics = settings.topics
+    closed_topic = app.topic(topics.sessions_closed, key_type=bytes, value_type=bytes)
+    rated_topic = app.topic(topics.sessions_rated, key_type=bytes, value_type=bytes)
+    notifications_topic = app.topic(topics.notifications, key_type=bytes, value_type=bytes)
+    deadletter_topic = app.topic(topics.deadletter, key_type=bytes, value_type=bytes)
+    catalog = CatalogFollower(settings)
+    stop = asyncio.Event()
+    decode_closed, decode_rated = decoder("ClosedSession"), decoder("RatedSession")
+    encode_rated, encode_notification = encoder("RatedSession"), encoder("Notification")
+    encode_dead_letter = encoder("DeadLetter")
+
+    @app.task
+    async def follow_catalog() -> None:
+        await catalog.run()
+
+    @app.task
+    async def hotpath() -> None:
+        await HotPathWorker(settings).run(stop)
+
+    @app.task
+    async def warehouse_sink() -> None:
+        await WarehouseSink(settings, connect(settings)).run(stop)
+
+    @app.agent(closed_topic)
+    async def rate(stream: faust.StreamT) -> None:
+        await catalog.ready.wait()
+        async for raw in stream:
+            result = rate_with_catalog(decode_closed(raw), catalog.view, rated_at=datetime.now(UTC))
+            if isinstance(result, DeadLetter):
+                await deadletter_topic.send(key=result.dead_letter_id.encode(), value=encode_dead_letter(result))
+            else:
+                await rated_topic.send(key=result.session.session_id.encode(), value=encode_rated(result))
+
+    @app.agent(rated_topic)
+    async def notify(stream: faust.StreamT) -> None:
+        await catalog.ready.wait()
+        async for raw in stream:
+            notification = notification_for(decode_rated(raw), catalog.view, now=datetime.now(UTC))
+            if notification is not None:
+                await notifications_topic.send(
+                    key=notification.notification_id.encode(), value=encode_notification(notification)
+                )
+
+    return app

@@ -1,0 +1,121 @@
+"""Ingest + sessions over one batch of inbound records; pure, state held per charge point in memory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import orjson
+
+from pipelines.ingest.dedup import Deduplicator
+from pipelines.ingest.logic import ingest_frame
+from pipelines.ingest.models import ChargingEvent, DeadLetter
+from pipelines.sessions.logic import step
+from pipelines.sessions.models import ClosedSession
+from pipelines.sessions.state import ChargePointState, new_state, state_from_bytes, state_to_bytes
+
+STATE_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class InboundRecord:
+    partition: int
+    offset: int
+    value: bytes
+
+
+@dataclass(slots=True)
+class KeyState:
+    """Everything kept for one charge point: its open transactions and the frames already seen."""
+
+    partition: int
+    sessions: ChargePointState
+    dedup: Deduplicator
+
+
+@dataclass(slots=True)
+class BatchResult:
+    events: list[tuple[int, ChargingEvent]] = field(default_factory=list)
+    dead_letters: list[tuple[int, DeadLetter]] = field(default_factory=list)
+    closed: list[tuple[int, ClosedSession]] = field(default_factory=list)
+    touched: set[str] = field(default_factory=set)
+
+
+def state_key(event: ChargingEvent) -> str:
+    return f"{event.tenant_id}/{event.charge_point_id}"
+
+
+class FrameProcessor:
+    """Turns raw frames into charging events, dead letters and closed sessions.
+
+    Dedup keys are only remembered by `mark_written`, after the caller durably wrote the batch's outputs,
+    so a batch replayed after a crash is processed again instead of being dropped as already seen.
+    """
+
+    def __init__(self, source_topic: str) -> None:
+        self.source_topic = source_topic
+        self.states: dict[str, KeyState] = {}
+
+    def process(self, records: list[InboundRecord], read_at: datetime) -> BatchResult:
+        result = BatchResult()
+        for record in records:
+            ingested = ingest_frame(
+                record.value,
+                source_topic=self.source_topic,
+                partition=record.partition,
+                offset=record.offset,
+                read_at=read_at,
+            )
+            if isinstance(ingested, DeadLetter):
+                result.dead_letters.append((record.partition, ingested))
+                continue
+            if ingested:
+                self._apply(record.partition, ingested, result)
+        return result
+
+    def _apply(self, partition: int, events: list[ChargingEvent], result: BatchResult) -> None:
+        key = state_key(events[0])
+        state = self.states.get(key)
+        if state is None:
+            state = self.states[key] = KeyState(partition, new_state(), Deduplicator())
+        for event in state.dedup.fresh(events):
+            result.events.append((partition, event))
+            state.sessions, outputs = step(state.sessions, event)
+            for output in outputs:
+                if isinstance(output, ClosedSession):
+                    result.closed.append((partition, output))
+                else:
+                    result.dead_letters.append((partition, output))
+        result.touched.add(key)
+
+    def mark_written(self, result: BatchResult) -> None:
+        """Remember the batch's events as seen; call only once its outputs are durably written."""
+        for _, event in result.events:
+            self.states[state_key(event)].dedup.remember((event,))
+
+    def snapshot(self, key: str) -> bytes:
+        state = self.states[key]
+        return orjson.dumps(
+            {
+                "v": STATE_VERSION,
+                "sessions": state_to_bytes(state.sessions).decode(),
+                "dedup": state.dedup.to_bytes().decode(),
+            }
+        )
+
+    def restore(self, partition: int, key: str, raw: bytes | None) -> None:
+        if raw is None:
+            self.states.pop(key, None)
+            return
+        data = orjson.loads(raw)
+        if data.get("v") != STATE_VERSION:
+            raise ValueError(f"state of {key} has version {data.get('v')}, this worker reads {STATE_VERSION}")
+        self.states[key] = KeyState(
+            partition,
+            state_from_bytes(data["sessions"].encode()),
+            Deduplicator.from_bytes(data["dedup"].encode()),
+        )
+
+    def drop_partitions(self, partitions: set[int]) -> None:
+        for key in [k for k, s in self.states.items() if s.partition in partitions]:
+            del self.states[key]

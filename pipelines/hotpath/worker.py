@@ -1,0 +1,134 @@
+"""Kafka adapter of the hot path: batches from ocpp.inbound in, events/dead letters/sessions out.
+
+Order per batch: produce outputs and wait for them, then remember dedup keys and write the touched
+charge points' state to the compacted changelog, then commit input offsets. A crash anywhere replays
+the batch from the last commit against the last durable state, so nothing is lost; downstream tables
+are idempotent, so nothing is doubled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from aiokafka import ConsumerRebalanceListener, TopicPartition
+
+from pipelines.config import Settings
+from pipelines.hotpath.process import BatchResult, FrameProcessor, InboundRecord
+from pipelines.streaming import kafka
+from pipelines.streaming.codec import encoder
+from pipelines.streaming.offsets import log_end_offsets
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class HotPathStats:
+    frames: int = 0
+    events: int = 0
+    dead_letters: int = 0
+    closed_sessions: int = 0
+    batches: int = 0
+
+
+class _Rebalance(ConsumerRebalanceListener):
+    def __init__(self, worker: HotPathWorker) -> None:
+        self.worker = worker
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        self.worker.processor.drop_partitions({tp.partition for tp in revoked})
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        await self.worker.restore({tp.partition for tp in assigned})
+
+
+class HotPathWorker:
+    """One consumer-group member of the ingest+sessions stage."""
+
+    def __init__(self, settings: Settings, *, max_records: int = 5000) -> None:
+        self.settings = settings
+        self.topics = settings.topics
+        self.max_records = max_records
+        self.processor = FrameProcessor(self.topics.inbound)
+        self.stats = HotPathStats()
+        self._encode_event = encoder("ChargingEvent")
+        self._encode_dead_letter = encoder("DeadLetter")
+        self._encode_session = encoder("ClosedSession")
+
+    async def restore(self, partitions: set[int]) -> None:
+        """Rebuild the charge points' state of newly assigned partitions from the changelog."""
+        if not partitions:
+            return
+        topic = self.topics.session_state
+        tps = [TopicPartition(topic, p) for p in partitions]
+        ends = await log_end_offsets(
+            self.settings.kafka_bootstrap_servers, tps, self.settings.broker_list_offsets_exact
+        )
+        todo = {tp: end for tp, end in ends.items() if end > 0}
+        if not todo:
+            return
+        reader = kafka.consumer(self.settings, group_id=None)
+        await reader.start()
+        try:
+            reader.assign(list(todo))
+            await reader.seek_to_beginning(*todo)
+            restored = 0
+            while todo:
+                batches = await reader.getmany(timeout_ms=500, max_records=10_000)
+                for tp, messages in batches.items():
+                    for message in messages:
+                        self.processor.restore(tp.partition, message.key.decode(), message.value)
+                        restored += 1
+                    if messages and messages[-1].offset + 1 >= todo.get(tp, 0):
+                        todo.pop(tp, None)
+            log.info("restored %d state records for partitions %s", restored, sorted(partitions))
+        finally:
+            await reader.stop()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        consumer = kafka.consumer(self.settings, group_id=f"{self.settings.app_id}-hotpath")
+        producer = kafka.producer(self.settings)
+        consumer.subscribe([self.topics.inbound], listener=_Rebalance(self))
+        await producer.start()
+        await consumer.start()
+        try:
+            while not stop.is_set():
+                batches = await consumer.getmany(timeout_ms=50, max_records=self.max_records)
+                if batches:
+                    await self._handle(batches, producer, consumer)
+        finally:
+            await consumer.stop()
+            await producer.stop()
+
+    async def _handle(self, batches: dict, producer: kafka.AIOKafkaProducer, consumer: kafka.AIOKafkaConsumer) -> None:
+        records = [
+            InboundRecord(tp.partition, message.offset, message.value or b"")
+            for tp, messages in batches.items()
+            for message in messages
+        ]
+        result = self.processor.process(records, datetime.now(UTC))
+        await self._produce_outputs(producer, result)
+        self.processor.mark_written(result)
+        state = [(self.processor.states[k].partition, k.encode(), self.processor.snapshot(k)) for k in result.touched]
+        await asyncio.gather(*await kafka.send_to_partitions(producer, self.topics.session_state, state))
+        await consumer.commit({tp: messages[-1].offset + 1 for tp, messages in batches.items()})
+        self._count(len(records), result)
+
+    async def _produce_outputs(self, producer: kafka.AIOKafkaProducer, result: BatchResult) -> None:
+        topics = self.topics
+        events = [(p, e.charge_point_id.encode(), self._encode_event(e)) for p, e in result.events]
+        dead = [(p, (d.charge_point_id or "").encode(), self._encode_dead_letter(d)) for p, d in result.dead_letters]
+        closed = [(p, s.session_id.encode(), self._encode_session(s)) for p, s in result.closed]
+        futures = await kafka.send_to_partitions(producer, topics.events, events)
+        futures += await kafka.send_to_partitions(producer, topics.deadletter, dead)
+        futures += await kafka.send_to_partitions(producer, topics.sessions_closed, closed)
+        await asyncio.gather(*futures)
+
+    def _count(self, frames: int, result: BatchResult) -> None:
+        self.stats.frames += frames
+        self.stats.events += len(result.events)
+        self.stats.dead_letters += len(result.dead_letters)
+        self.stats.closed_sessions += len(result.closed)
+        self.stats.batches += 1
