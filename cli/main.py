@@ -1,0 +1,179 @@
+"""`chargeledger`: one entry point for the stack, workers and jobs; bad arguments get a clear message."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from pipelines.config import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+MIGRATIONS = REPO / "schemas" / "clickhouse"
+SAMPLE_CATALOG = REPO / "examples" / "catalog.yaml"
+
+
+class UsageError(Exception):
+    """A problem the user can fix; printed without a traceback."""
+
+
+def _up(args: argparse.Namespace, settings: Settings) -> None:
+    from infra.stack import up
+
+    print(up(settings, settings.state_dir))
+
+
+def _down(args: argparse.Namespace, settings: Settings) -> None:
+    from infra.stack import down
+
+    down(settings.state_dir)
+    print("embedded stack stopped")
+
+
+def _status(args: argparse.Namespace, settings: Settings) -> None:
+    from infra.stack import status
+
+    print(status(settings.state_dir))
+
+
+def _migrate(args: argparse.Namespace, settings: Settings) -> None:
+    from pipelines.warehouse.client import connect
+    from pipelines.warehouse.migrate import apply_migrations
+
+    applied = apply_migrations(connect(settings), MIGRATIONS, settings.clickhouse_database)
+    print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none, schema up to date'}")
+
+
+def _topics(args: argparse.Namespace, settings: Settings) -> None:
+    from pipelines.streaming.topics import ensure_topics, pipeline_topics
+
+    created = ensure_topics(settings.kafka_bootstrap_servers, pipeline_topics(settings))
+    print(f"created {len(created)} topic(s): {', '.join(created) or 'none, all present'}")
+
+
+def _catalog_load(args: argparse.Namespace, settings: Settings) -> None:
+    from jobs.catalog_publish import publish_catalog
+
+    counts = asyncio.run(publish_catalog(settings, Path(args.file)))
+    print("published " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
+
+
+def _simulate(args: argparse.Namespace, settings: Settings) -> None:
+    from jobs.simulate.run import simulate_and_publish
+
+    asyncio.run(
+        simulate_and_publish(
+            settings,
+            catalog_path=Path(args.catalog),
+            seed=args.seed,
+            day=args.day,
+            charge_points=args.charge_points,
+            speedup=args.speedup,
+            bad_frame_share=args.bad_frame_share,
+        )
+    )
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> None:
+    import faust
+
+    from pipelines.app import create_app
+
+    app = create_app(settings, web=args.web)
+    faust.Worker(app, loglevel=args.log_level).execute_from_commandline()
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> None:
+    from jobs.report import read_summary, render
+    from pipelines.warehouse.client import connect
+
+    print(render(read_summary(connect(settings), settings.clickhouse_database)))
+
+
+def _demo(args: argparse.Namespace, settings: Settings) -> None:
+    from jobs.demo import run_demo
+
+    run_demo(settings, charge_points=args.charge_points, seed=args.seed, minutes=args.minutes)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {text}")
+    return value
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="chargeledger", description=__doc__)
+    root.add_argument("--state-dir", type=Path, help="where the embedded stack keeps data, pids and logs")
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, handler: Callable, help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    command("up", _up, "start the embedded broker and warehouse in the background")
+    command("down", _down, "stop the embedded broker and warehouse")
+    command("status", _status, "show whether the embedded stack runs")
+    command("migrate", _migrate, "apply the ClickHouse migrations (idempotent)")
+    topics = command("topics", _topics, "create the pipeline's topics where missing")
+    topics.add_argument("action", choices=["apply"])
+    catalog = command("catalog", _catalog_load, "validate a catalog file and publish it")
+    catalog.add_argument("action", choices=["load"])
+    catalog.add_argument("file", help="catalog YAML or JSON")
+    simulate = command("simulate", _simulate, "publish one simulated day of OCPP 1.6 traffic")
+    simulate.add_argument("--catalog", default=str(SAMPLE_CATALOG))
+    simulate.add_argument("--seed", type=int, default=7)
+    simulate.add_argument("--day", type=date.fromisoformat, default=date(2026, 11, 23))
+    simulate.add_argument("--charge-points", type=_positive_int, default=None)
+    simulate.add_argument("--speedup", type=float, default=None, help="simulated seconds per second; none = flat out")
+    simulate.add_argument("--bad-frame-share", type=_share, default=0.005)
+    worker = command("worker", _worker, "run a pipeline worker (Faust agents + hot path + sink)")
+    worker.add_argument("--web", action="store_true", help="serve Faust's web endpoint on the web port")
+    worker.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
+    command("report", _report, "print the summary read back from ClickHouse")
+    demo = command("demo", _demo, "run the whole pipeline on one simulated day and print the report")
+    demo.add_argument("--charge-points", type=_positive_int, default=20)
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--minutes", type=float, default=1.0, help="real minutes the simulated day takes")
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings()
+        if args.state_dir:
+            settings = settings.model_copy(update={"state_dir": args.state_dir})
+        args.handler(args, settings)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # every error reaches the user as one readable line
+        if not _is_user_error(exc):
+            raise
+        print(f"chargeledger {args.command}: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _is_user_error(exc: Exception) -> bool:
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return bool(names & {"UsageError", "CatalogError", "StackError", "BrokerError", "WarehouseError",
+                         "MigrationError", "ValidationError", "TimeoutError", "FileNotFoundError"})  # fmt: skip
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

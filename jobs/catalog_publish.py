@@ -1,0 +1,29 @@
+"""`chargeledger catalog load`: validate a catalog file and publish it onto the compacted catalog topics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiokafka import AIOKafkaProducer
+
+from pipelines.catalog.load import catalog_records, load_catalog
+from pipelines.config import Settings
+
+
+async def publish_catalog(settings: Settings, path: Path) -> dict[str, int]:
+    """Publish every entity of the file; returns how many per kind. Raises CatalogError listing all problems."""
+    records = catalog_records(load_catalog(path))
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all")
+    await producer.start()
+    counts: dict[str, int] = {}
+    try:
+        futures = []
+        for kind, key, value in records:
+            topic = f"{settings.topics.catalog_prefix}{kind}"
+            futures.append(await producer.send(topic, key=key, value=value, partition=0))
+            counts[kind] = counts.get(kind, 0) + 1
+        for future in futures:
+            await future
+    finally:
+        await producer.stop()
+    return counts

@@ -1,0 +1,83 @@
+"""`make demo`: the embedded stack, one simulated day through the whole pipeline, and the report."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from infra.stack import embedded_stack
+from jobs.catalog_publish import publish_catalog
+from jobs.drain import wait_drained
+from jobs.report import read_summary, render
+from jobs.simulate.run import simulate_and_publish
+from pipelines.config import Settings
+from pipelines.streaming.topics import ensure_topics, pipeline_topics
+from pipelines.warehouse.client import connect
+from pipelines.warehouse.migrate import apply_migrations
+
+REPO = Path(__file__).resolve().parents[1]
+SECONDS_PER_DAY = 86_400
+
+
+def say(message: str) -> None:
+    print(f"[demo {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def start_worker(settings: Settings, log_path: Path) -> subprocess.Popen:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = log_path.open("ab")
+    return subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "--state-dir", str(settings.state_dir), "worker"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "CHARGELEDGER_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+             "CHARGELEDGER_CLICKHOUSE_URL": settings.clickhouse_url},
+        start_new_session=True,
+    )  # fmt: skip
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    if worker.poll() is None:
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
+
+
+def run_demo(settings: Settings, *, charge_points: int, seed: int, minutes: float) -> None:
+    if settings.state_dir == Path(".state"):
+        settings = settings.model_copy(update={"state_dir": Path(".state/demo")})
+    catalog = REPO / "examples" / "catalog.yaml"
+    with embedded_stack(settings, settings.state_dir):
+        say(f"embedded stack up: broker {settings.kafka_bootstrap_servers}, warehouse {settings.clickhouse_url}")
+        ensure_topics(settings.kafka_bootstrap_servers, pipeline_topics(settings))
+        applied = apply_migrations(connect(settings), REPO / "schemas" / "clickhouse", settings.clickhouse_database)
+        say(f"topics ready, {len(applied)} migration(s) applied")
+        counts = asyncio.run(publish_catalog(settings, catalog))
+        say("catalog loaded: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
+        worker = start_worker(settings, settings.state_dir / "logs" / "worker.log")
+        try:
+            say(f"worker started (pid {worker.pid}); simulating one day on {charge_points} charge points")
+            asyncio.run(
+                simulate_and_publish(
+                    settings, catalog_path=catalog, seed=seed, day=None, charge_points=charge_points,
+                    speedup=SECONDS_PER_DAY / (minutes * 60), bad_frame_share=0.005,
+                )
+            )  # fmt: skip
+            say("simulation published; waiting until every stage has drained")
+            asyncio.run(wait_drained(settings, progress=lambda lag: say(f"records still in flight: {lag:,}")))
+            if worker.poll() is not None:
+                raise RuntimeError(f"worker exited with {worker.returncode}; see {settings.state_dir}/logs/worker.log")
+            print()
+            print(render(read_summary(connect(settings), settings.clickhouse_database)))
+            print()
+        finally:
+            stop_worker(worker)
+    say("stopped everything it started")
