@@ -1,0 +1,212 @@
+"""`make bench`: raw broker and ClickHouse baselines, then the pipeline measured against them.
+
+Writes a JSON report and prints a table. Every pipeline figure is also given as a ratio to a baseline
+measured in the same run on the same machine, so the numbers travel between machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from aiokafka import TopicPartition
+
+from bench.traffic import fleet, session_frames
+from infra.stack import embedded_stack
+from pipelines.config import Settings
+from pipelines.hotpath.worker import HotPathWorker
+from pipelines.streaming import kafka
+from pipelines.streaming.topics import TopicSpec, ensure_topics, pipeline_topics
+from pipelines.warehouse.client import connect
+from pipelines.warehouse.migrate import apply_migrations
+from pipelines.warehouse.rows import EVENT_COLUMNS
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def produce_all(settings: Settings, topic: str, frames: list[tuple[bytes, bytes]], partitions: int) -> float:
+    producer = kafka.producer(settings)
+    await producer.start()
+    try:
+        started = time.perf_counter()
+        items = [(hash(key) % partitions, key, value) for key, value in frames]
+        await asyncio.gather(*await kafka.send_to_partitions(producer, topic, items))
+        return time.perf_counter() - started
+    finally:
+        await producer.stop()
+
+
+async def consume_all(settings: Settings, topic: str, partitions: int, expected: int) -> float:
+    reader = kafka.consumer(settings, group_id=None)
+    await reader.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in range(partitions)]
+        reader.assign(tps)
+        await reader.seek_to_beginning(*tps)
+        seen, started = 0, time.perf_counter()
+        while seen < expected:
+            batches = await reader.getmany(timeout_ms=1000, max_records=10_000)
+            seen += sum(len(messages) for messages in batches.values())
+        return time.perf_counter() - started
+    finally:
+        await reader.stop()
+
+
+def clickhouse_insert(settings: Settings, rows: int) -> float:
+    client = connect(settings)
+    db = settings.clickhouse_database
+    client.command(f"CREATE TABLE IF NOT EXISTS {db}.bench_events AS {db}.charging_events")
+    now = datetime.now(UTC)
+    data = [
+        (f"e{i}", "bench", f"CP-{i % 500}", "ocpp1.6", "upstream", 2, str(i), "MeterValues", "meter_values", now, now,
+         1, str(i // 60), None, None, None, None, None, None, None, None, "{}")
+        for i in range(rows)
+    ]  # fmt: skip
+    started = time.perf_counter()
+    for chunk in range(0, rows, 50_000):
+        client.insert("bench_events", data[chunk : chunk + 50_000], column_names=list(EVENT_COLUMNS), database=db)
+    return time.perf_counter() - started
+
+
+async def hotpath_rate(settings: Settings, frames: list[tuple[bytes, bytes]]) -> dict[str, float]:
+    await produce_all(settings, settings.topics.inbound, frames, settings.partitions)
+    worker = HotPathWorker(settings)
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    while worker.stats.frames == 0:
+        await asyncio.sleep(0.005)
+    started = time.perf_counter() - 0.05  # the first batch's poll
+    while worker.stats.frames < len(frames):
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    elapsed = time.perf_counter() - started
+    stop.set()
+    await task
+    return {"frames": len(frames), "seconds": elapsed, "frames_per_s": len(frames) / elapsed,
+            "closed_sessions": worker.stats.closed_sessions, "dead_letters": worker.stats.dead_letters}  # fmt: skip
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def latency(settings: Settings, sessions: int) -> dict[str, float]:
+    """Publish whole sessions one by one; time from StopTransaction sent to the rated row being queryable."""
+    client = connect(settings)
+    producer = kafka.producer(settings, linger_ms=0)
+    await producer.start()
+    waits = []
+    try:
+        for n in range(sessions):
+            start = datetime.now(UTC) - timedelta(minutes=30)
+            frames, _ = session_frames("LAT-0001", "bench", 900_000 + n, start, n * 10_000, 5, id_tag="BENCH0001")
+            for frame in frames[:-1]:
+                await producer.send_and_wait(settings.topics.inbound, frame, key=b"LAT-0001")
+            sent = time.perf_counter()
+            await producer.send_and_wait(settings.topics.inbound, frames[-1], key=b"LAT-0001")
+            session_id = f"bench/LAT-0001/{900_000 + n}"
+            while not client.query(
+                f"SELECT count() FROM {settings.clickhouse_database}.rated_sessions WHERE session_id = %(s)s",
+                parameters={"s": session_id},
+            ).result_rows[0][0]:
+                if time.perf_counter() - sent > 30:
+                    raise TimeoutError(f"{session_id} not rated within 30 s")
+                await asyncio.sleep(0.01)
+            waits.append(time.perf_counter() - sent)
+    finally:
+        await producer.stop()
+    waits.sort()
+    return {"sessions": sessions, "p50_s": statistics.median(waits), "p95_s": waits[int(0.95 * (len(waits) - 1))],
+            "p99_s": waits[int(0.99 * (len(waits) - 1))], "max_s": waits[-1]}  # fmt: skip
+
+
+def run(out: Path, charge_points: int, sessions_per_cp: int, samples: int) -> dict:
+    state = Path(tempfile.mkdtemp(prefix="chargeledger-bench-"))
+    settings = Settings(
+        kafka_bootstrap_servers=f"127.0.0.1:{free_port()}", clickhouse_url=f"http://127.0.0.1:{free_port()}",
+        state_dir=state, app_id="bench",
+    )  # fmt: skip
+    frames = list(fleet(charge_points, sessions_per_cp, samples))
+    report: dict = {"machine": {"cpus": __import__("os").cpu_count(), "python": sys.version.split()[0]},
+                    "frames": len(frames)}  # fmt: skip
+    with embedded_stack(settings, state):
+        ensure_topics(settings.kafka_bootstrap_servers, [*pipeline_topics(settings), TopicSpec("bench.raw", 4)])
+        apply_migrations(connect(settings), REPO / "schemas" / "clickhouse", settings.clickhouse_database)
+        produce_s = asyncio.run(produce_all(settings, "bench.raw", frames, 4))
+        consume_s = asyncio.run(consume_all(settings, "bench.raw", 4, len(frames)))
+        insert_rows = 200_000
+        insert_s = clickhouse_insert(settings, insert_rows)
+        report["baseline"] = {
+            "broker_produce_per_s": len(frames) / produce_s,
+            "broker_consume_per_s": len(frames) / consume_s,
+            "clickhouse_insert_rows_per_s": insert_rows / insert_s,
+        }
+        hot = asyncio.run(hotpath_rate(settings, frames))
+        hot["ratio_to_raw_consume"] = hot["frames_per_s"] / report["baseline"]["broker_consume_per_s"]
+        report["hotpath"] = hot
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "cli.main", "worker"],
+            env={**__import__("os").environ, "CHARGELEDGER_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+                 "CHARGELEDGER_CLICKHOUSE_URL": settings.clickhouse_url, "CHARGELEDGER_APP_ID": "bench",
+                 "CHARGELEDGER_STATE_DIR": str(state)},
+            stdout=(state / "worker.log").open("wb"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            report["latency"] = asyncio.run(latency(settings, 100))
+            report["worker_peak_rss_mb"] = peak_rss_mb(worker.pid)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    return report
+
+
+def render(report: dict) -> str:
+    b, h, lat = report["baseline"], report["hotpath"], report["latency"]
+    rows = [
+        ("broker produce (records/s)", f"{b['broker_produce_per_s']:,.0f}", "baseline"),
+        ("broker consume (records/s)", f"{b['broker_consume_per_s']:,.0f}", "baseline"),
+        ("ClickHouse insert via HTTP (rows/s)", f"{b['clickhouse_insert_rows_per_s']:,.0f}", "baseline"),
+        ("hot path ingest+sessions (frames/s)", f"{h['frames_per_s']:,.0f}", f"{h['ratio_to_raw_consume']:.2f} x consume"),
+        ("StopTransaction -> rated row p50 (s)", f"{lat['p50_s']:.3f}", ""),
+        ("StopTransaction -> rated row p99 (s)", f"{lat['p99_s']:.3f}", ""),
+        ("worker peak RSS (MB)", f"{report['worker_peak_rss_mb']:.0f}", ""),
+    ]  # fmt: skip
+    width = max(len(r[0]) for r in rows)
+    return "\n".join(f"{name:<{width}}  {value:>14}  {note}" for name, value, note in rows)
+
+
+def main() -> None:
+    args = argparse.ArgumentParser(description=__doc__)
+    args.add_argument("--out", type=Path, default=REPO / "bench" / "report.json")
+    args.add_argument("--charge-points", type=int, default=400)
+    args.add_argument("--sessions", type=int, default=3)
+    args.add_argument("--samples", type=int, default=150)
+    opts = args.parse_args()
+    report = run(opts.out, opts.charge_points, opts.sessions, opts.samples)
+    print(render(report))
+    print(f"\nreport written to {opts.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""Synthetic fleet traffic for benchmarks: whole OCPP 1.6 sessions, meter values dominating as in real fleets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import orjson
+
+T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+
+
+def _iso(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _envelope(cp: str, tenant: str, at: datetime, direction: str, action: str, message: list) -> bytes:
+    return orjson.dumps(
+        {"charge_point_id": cp, "tenant_id": tenant, "protocol": "ocpp1.6", "received_at": _iso(at),
+         "direction": direction, "action": action, "message": message}
+    )  # fmt: skip
+
+
+def session_frames(
+    cp: str, tenant: str, tx: int, start: datetime, meter_start: int, samples: int, *, id_tag: str = "BENCH0001"
+) -> tuple[list[bytes], int]:
+    """Frames of one session: start + confirmation, `samples` MeterValues, stop. Returns frames, meter stop."""
+    frames = []
+    mid = f"{tx}"
+    frames.append(_envelope(cp, tenant, start, "upstream", "StartTransaction",
+                            [2, f"s{mid}", "StartTransaction", {"connectorId": 1, "idTag": id_tag,
+                             "meterStart": meter_start, "timestamp": _iso(start)}]))  # fmt: skip
+    frames.append(_envelope(cp, tenant, start, "downstream", "StartTransaction",
+                            [3, f"s{mid}", {"transactionId": tx, "idTagInfo": {"status": "Accepted"}}]))  # fmt: skip
+    meter = meter_start
+    for i in range(samples):
+        at = start + timedelta(minutes=i + 1)
+        meter += 183
+        frames.append(_envelope(cp, tenant, at, "upstream", "MeterValues", [2, f"m{mid}-{i}", "MeterValues", {
+            "connectorId": 1, "transactionId": tx, "meterValue": [{"timestamp": _iso(at), "sampledValue": [
+                {"value": str(meter), "context": "Sample.Periodic", "measurand": "Energy.Active.Import.Register",
+                 "unit": "Wh"},
+                {"value": "11000", "context": "Sample.Periodic", "measurand": "Power.Active.Import", "unit": "W"},
+                {"value": "16.0", "context": "Sample.Periodic", "measurand": "Current.Import", "unit": "A"},
+            ]}]}]))  # fmt: skip
+    stop = start + timedelta(minutes=samples + 1)
+    frames.append(_envelope(cp, tenant, stop, "upstream", "StopTransaction",
+                            [2, f"t{mid}", "StopTransaction", {"transactionId": tx, "meterStop": meter,
+                             "timestamp": _iso(stop), "reason": "EVDisconnected"}]))  # fmt: skip
+    return frames, meter
+
+
+def fleet(charge_points: int, sessions_per_cp: int, samples: int, tenant: str = "bench") -> Iterator[tuple[bytes, bytes]]:
+    """(key, value) frames for a fleet; charge points interleave as they would on a shared topic."""
+    per_cp = []
+    tx = 1
+    for n in range(charge_points):
+        cp = f"BENCH-{n:05d}"
+        frames: list[bytes] = []
+        meter = 0
+        for s in range(sessions_per_cp):
+            more, meter = session_frames(cp, tenant, tx, T0 + timedelta(hours=s * 3), meter, samples)
+            frames += more
+            tx += 1
+        per_cp.append((cp.encode(), frames))
+    longest = max(len(frames) for _, frames in per_cp)
+    for i in range(longest):
+        for key, frames in per_cp:
+            if i < len(frames):
+                yield key, frames[i]
