@@ -25,7 +25,7 @@ from infra.stack import embedded_stack
 from pipelines.config import Settings
 from pipelines.hotpath.worker import HotPathWorker
 from pipelines.streaming import kafka
-from pipelines.streaming.topics import TopicSpec, ensure_topics, pipeline_topics
+from pipelines.streaming.topics import TopicSpec, ensure_topics, pipeline_topic_specs
 from pipelines.warehouse.client import connect
 from pipelines.warehouse.migrate import apply_migrations
 from pipelines.warehouse.rows import EVENT_COLUMNS
@@ -149,7 +149,7 @@ def run(out: Path, charge_points: int, sessions_per_cp: int, samples: int) -> di
     report: dict = {"machine": {"cpus": __import__("os").cpu_count(), "python": sys.version.split()[0]},
                     "frames": len(frames)}  # fmt: skip
     with embedded_stack(settings, state):
-        ensure_topics(settings.kafka_bootstrap_servers, [*pipeline_topics(settings), TopicSpec("bench.raw", 4)])
+        ensure_topics(settings.kafka_bootstrap_servers, [*pipeline_topic_specs(settings), TopicSpec("bench.raw", 4)])
         apply_migrations(connect(settings), REPO / "schemas" / "clickhouse", settings.clickhouse_database)
         produce_s = asyncio.run(produce_all(settings, "bench.raw", frames, 4))
         consume_s = asyncio.run(consume_all(settings, "bench.raw", 4, len(frames)))

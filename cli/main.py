@@ -22,22 +22,24 @@ class UsageError(Exception):
 
 
 def _up(args: argparse.Namespace, settings: Settings) -> None:
-    from infra.stack import up
+    from infra.stack import describe, up
 
-    print(up(settings, settings.state_dir))
+    print(describe(up(settings, settings.state_dir)))
 
 
 def _down(args: argparse.Namespace, settings: Settings) -> None:
     from infra.stack import down
 
-    down(settings.state_dir)
-    print("embedded stack stopped")
+    stopped = down(settings.state_dir)
+    print(f"stopped {', '.join(stopped)}" if stopped else "nothing was running")
 
 
 def _status(args: argparse.Namespace, settings: Settings) -> None:
     from infra.stack import status
 
-    print(status(settings.state_dir))
+    for component in status(settings.state_dir).values():
+        where = f"pid {component.pid} at {component.address}" if component.running else "not running"
+        print(f"{component.name:<10} {where}   log {component.log_path}")
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> None:
@@ -49,9 +51,9 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _topics(args: argparse.Namespace, settings: Settings) -> None:
-    from pipelines.streaming.topics import ensure_topics, pipeline_topics
+    from pipelines.streaming.topics import ensure_topics, pipeline_topic_specs
 
-    created = ensure_topics(settings.kafka_bootstrap_servers, pipeline_topics(settings))
+    created = ensure_topics(settings.kafka_bootstrap_servers, pipeline_topic_specs(settings))
     print(f"created {len(created)} topic(s): {', '.join(created) or 'none, all present'}")
 
 

@@ -16,7 +16,7 @@ from jobs.drain import wait_drained
 from jobs.report import read_summary, render
 from jobs.simulate.run import simulate_and_publish
 from pipelines.config import Settings
-from pipelines.streaming.topics import ensure_topics, pipeline_topics
+from pipelines.streaming.topics import ensure_topics, pipeline_topic_specs
 from pipelines.warehouse.client import connect
 from pipelines.warehouse.migrate import apply_migrations
 
@@ -57,7 +57,7 @@ def run_demo(settings: Settings, *, charge_points: int, seed: int, minutes: floa
     catalog = REPO / "examples" / "catalog.yaml"
     with embedded_stack(settings, settings.state_dir):
         say(f"embedded stack up: broker {settings.kafka_bootstrap_servers}, warehouse {settings.clickhouse_url}")
-        ensure_topics(settings.kafka_bootstrap_servers, pipeline_topics(settings))
+        ensure_topics(settings.kafka_bootstrap_servers, pipeline_topic_specs(settings))
         applied = apply_migrations(connect(settings), REPO / "schemas" / "clickhouse", settings.clickhouse_database)
         say(f"topics ready, {len(applied)} migration(s) applied")
         counts = asyncio.run(publish_catalog(settings, catalog))

@@ -8,6 +8,7 @@ carry raw frame rates (EMBEDDED.md).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 
 import faust
@@ -49,17 +50,26 @@ def create_app(settings: Settings, *, web: bool = False) -> faust.App:
     encode_rated, encode_notification = encoder("RatedSession"), encoder("Notification")
     encode_dead_letter = encoder("DeadLetter")
 
+    async def crash_on_failure(service: Awaitable[None]) -> None:
+        # A batch service that fails leaves in-memory state ahead of what is durable: stop the whole worker
+        # so that a restart replays from committed offsets and the changelog.
+        try:
+            await service
+        except Exception as exc:
+            await app.crash(exc)
+            raise
+
     @app.task
     async def follow_catalog() -> None:
-        await catalog.run()
+        await crash_on_failure(catalog.run())
 
     @app.task
     async def hotpath() -> None:
-        await HotPathWorker(settings).run(stop)
+        await crash_on_failure(HotPathWorker(settings).run(stop))
 
     @app.task
     async def warehouse_sink() -> None:
-        await WarehouseSink(settings, connect(settings)).run(stop)
+        await crash_on_failure(WarehouseSink(settings, connect(settings)).run(stop))
 
     @app.agent(closed_topic)
     async def rate(stream: faust.StreamT) -> None:
