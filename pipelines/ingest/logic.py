@@ -1,0 +1,144 @@
+"""ingest_frame: one Kafka record value in, its charging events or one dead letter out; never raises.
+
+Order of checks, cheapest first: size (before parsing), JSON, envelope, protocol, OCPP-J frame, action and
+direction, schema (compiled check; the full error report only for rejects), then values no meter can produce.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from hashlib import blake2b
+
+import orjson
+
+from pipelines.ingest.envelope import (
+    CALL,
+    CALLERROR,
+    MAX_FRAME_BYTES,
+    Envelope,
+    Frame,
+    IngestError,
+    parse_envelope,
+    parse_frame,
+    parse_timestamp,
+)
+from pipelines.ingest.models import ChargingEvent, DeadLetter, DeadLetterClass
+from pipelines.ingest.normalize import normalize
+from pipelines.ingest.schemas import ActionSchemas, ocpp16_schemas, schema_problems
+
+STAGE = "ingest"
+OCPP16 = "ocpp1.6"
+OCPP201 = "ocpp2.0.1"
+_OCPP16_ACTIONS = ocpp16_schemas()
+
+
+def ingest_frame(
+    raw: bytes, *, source_topic: str, partition: int, offset: int, read_at: datetime
+) -> list[ChargingEvent] | DeadLetter:
+    """The events of one inbound record, or the dead letter saying why there are none."""
+    doc = None
+    try:
+        if len(raw) > MAX_FRAME_BYTES:
+            raise IngestError(DeadLetterClass.TOO_LARGE, f"frame of {len(raw)} bytes exceeds {MAX_FRAME_BYTES}")
+        doc = _decode(raw)
+        env = parse_envelope(doc, read_at)
+        return _events(env)
+    except IngestError as error:
+        return dead_letter(raw, error.error_class, error.reason, doc, source_topic, partition, offset, read_at)
+    except Exception as error:  # a defect here must not stop the worker; the frame is kept with the cause
+        reason = f"internal error {type(error).__name__}: {str(error)[:200]}"
+        return dead_letter(raw, DeadLetterClass.BAD_FRAME, reason, doc, source_topic, partition, offset, read_at)
+
+
+def _decode(raw: bytes) -> dict:
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise IngestError(DeadLetterClass.NOT_JSON, f"not JSON: {str(error)[:200]}") from None
+    if type(doc) is not dict:
+        raise IngestError(DeadLetterClass.NOT_JSON, f"JSON {type(doc).__name__} where an envelope object belongs")
+    return doc
+
+
+def _events(env: Envelope) -> list[ChargingEvent]:
+    if env.protocol != OCPP16:
+        if env.protocol == OCPP201:
+            raise IngestError(DeadLetterClass.UNKNOWN_PROTOCOL, "ocpp2.0.1 not supported yet")
+        raise IngestError(DeadLetterClass.UNKNOWN_PROTOCOL, f"protocol {env.protocol[:40]!r} is not {OCPP16}")
+    frame = parse_frame(env)
+    schemas = _OCPP16_ACTIONS.get(env.action)
+    if schemas is None:
+        raise IngestError(DeadLetterClass.UNKNOWN_ACTION, f"{env.action[:60]!r} is not an OCPP 1.6 action")
+    _check_direction(env, frame, schemas)
+    if frame.message_type != CALLERROR:
+        _check_schema(env, frame, schemas)
+    return normalize(env, frame)
+
+
+def _check_direction(env: Envelope, frame: Frame, schemas: ActionSchemas) -> None:
+    """A CALL travels the way its action is sent; its CALLRESULT or CALLERROR travels back."""
+    call_direction = schemas.call_direction
+    if call_direction is None:
+        return
+    expected = call_direction if frame.message_type == CALL else _OPPOSITE[call_direction]
+    if env.direction != expected:
+        sender = "charge point" if call_direction == "upstream" else "central system"
+        raise IngestError(
+            DeadLetterClass.BAD_FRAME,
+            f"{env.action} is called by the {sender}, so its message type {frame.message_type} travels {expected}, "
+            f"not {env.direction}",
+        )
+
+
+_OPPOSITE = {"upstream": "downstream", "downstream": "upstream"}
+
+
+def _check_schema(env: Envelope, frame: Frame, schemas: ActionSchemas) -> None:
+    is_call = frame.message_type == CALL
+    check = schemas.check_request if is_call else schemas.check_response
+    if check(frame.payload):
+        return
+    schema = schemas.request if is_call else schemas.response
+    problems = schema_problems(schema, frame.payload)
+    if problems:  # the reporting validator is the reference; with no problem found, the payload is valid
+        kind = "request" if is_call else "response"
+        raise IngestError(DeadLetterClass.SCHEMA_VIOLATION, f"{env.action} {kind}: " + "; ".join(problems))
+
+
+def dead_letter(
+    raw: bytes,
+    error_class: DeadLetterClass,
+    reason: str,
+    doc: object,
+    source_topic: str,
+    partition: int,
+    offset: int,
+    read_at: datetime,
+) -> DeadLetter:
+    """The dead letter of a frame, keeping tenant, charge point and receive time when they are readable."""
+    original = bytes(raw) if isinstance(raw, bytes | bytearray | memoryview) else str(raw).encode()
+    tenant = cp = None
+    received_at = read_at
+    if type(doc) is dict:
+        tenant = _short_string(doc.get("tenant_id"))
+        cp = _short_string(doc.get("charge_point_id"))
+        received_text = doc.get("received_at")
+        parsed = parse_timestamp(received_text) if type(received_text) is str else None
+        received_at = parsed or read_at
+    return DeadLetter(
+        dead_letter_id=blake2b(STAGE.encode() + b"\x00" + original, digest_size=16).hexdigest(),
+        stage=STAGE,
+        error_class=error_class,
+        reason=reason,
+        original=original,
+        received_at=received_at,
+        tenant_id=tenant,
+        charge_point_id=cp,
+        source_topic=source_topic,
+        source_partition=partition,
+        source_offset=offset,
+    )
+
+
+def _short_string(value: object) -> str | None:
+    return value if type(value) is str and 0 < len(value) <= 255 else None
