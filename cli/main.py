@@ -35,11 +35,9 @@ def _down(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _status(args: argparse.Namespace, settings: Settings) -> None:
-    from infra.stack import status
+    from infra.stack import describe_status, status
 
-    for component in status(settings.state_dir).values():
-        where = f"pid {component.pid} at {component.address}" if component.running else "not running"
-        print(f"{component.name:<10} {where}   log {component.log_path}")
+    print("\n".join(describe_status(status(settings.state_dir))))
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> None:

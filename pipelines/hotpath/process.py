@@ -58,6 +58,8 @@ class FrameProcessor:
 
     def process(self, records: list[InboundRecord], read_at: datetime) -> BatchResult:
         result = BatchResult()
+        in_batch: set[str] = set()  # dedup keys are remembered only after the write, so repeats within
+        # one batch are caught here
         for record in records:
             ingested = ingest_frame(
                 record.value,
@@ -69,8 +71,10 @@ class FrameProcessor:
             if isinstance(ingested, DeadLetter):
                 result.dead_letters.append((record.partition, ingested))
                 continue
-            if ingested:
-                self._apply(record.partition, ingested, result)
+            fresh = [event for event in ingested if event.event_id not in in_batch]
+            if fresh:
+                in_batch.update(event.event_id for event in fresh)
+                self._apply(record.partition, fresh, result)
         return result
 
     def _apply(self, partition: int, events: list[ChargingEvent], result: BatchResult) -> None:

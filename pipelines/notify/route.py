@@ -1,11 +1,12 @@
-"""Who is told about a rated session: the account behind its token, if the catalog knows one."""
+"""Who is told about a rated session: the account behind its token, if the catalog knows one and it has
+an address for one of its channels."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from pipelines.catalog.view import CatalogView
-from pipelines.notify.logic import session_completed
+from pipelines.notify.logic import NoChannelError, session_completed
 from pipelines.notify.models import Notification
 from pipelines.rating.models import RatedSession
 
@@ -16,4 +17,7 @@ def notification_for(rated: RatedSession, catalog: CatalogView, *, now: datetime
     account = catalog.account(rated.session.tenant_id, rated.account_id)
     if account is None:
         return None
-    return session_completed(rated, account, now=now)
+    try:
+        return session_completed(rated, account, now=now)
+    except NoChannelError:  # the account has no address for any of its channels: nobody to tell
+        return None

@@ -20,6 +20,8 @@ def producer(settings: Settings, **overrides: object) -> AIOKafkaProducer:
         "max_batch_size": 1 << 20,
         "acks": "all",
         "enable_idempotence": False,
+        # dead letters keep oversized frames byte for byte (ingest rejects frames above 256 KiB)
+        "max_request_size": 16 << 20,
     }
     options.update(overrides)
     return AIOKafkaProducer(**options)

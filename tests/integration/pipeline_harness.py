@@ -75,7 +75,7 @@ class PipelineUnderTest:
 
     def publish(self, frames: list[bytes], key: bytes | None = None) -> None:
         async def send() -> None:
-            producer = kafka.producer(self.settings)
+            producer = kafka.producer(self.settings, max_request_size=8 << 20)
             await producer.start()
             try:
                 for frame in frames:  # one by one, in order, as a gateway would
