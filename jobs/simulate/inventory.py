@@ -37,7 +37,9 @@ def pick_charge_points(catalog: Catalog, count: int | None, *, at: datetime) -> 
         raise ValueError(f"the catalog has {len(interleaved)} chargers; cannot simulate {count}")
     zones = {(site.tenant_id, site.site_id): site.time_zone for site in catalog.sites}
     chosen = interleaved if count is None else interleaved[:count]
-    return [_charge_point(charger, zones[(charger.tenant_id, charger.site_id)], catalog.tokens, at) for charger in chosen]
+    return [
+        _charge_point(charger, zones[(charger.tenant_id, charger.site_id)], catalog.tokens, at) for charger in chosen
+    ]
 
 
 def authorization(token: Token, at: datetime) -> AuthorizationStatus:

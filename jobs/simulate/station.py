@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jobs.simulate.frames import DOWNSTREAM, UPSTREAM, SimFrame, call_frame, envelope, result_frame
@@ -42,7 +42,7 @@ class Station:
         out: list[SimFrame] = []
         previous: datetime | None = None
         for at, _, direction, action, message in sorted(self._events, key=lambda event: (event[0], event[1])):
-            received = at + timedelta(milliseconds=self.rng.randint(40, 400))
+            received = at.astimezone(UTC) + timedelta(milliseconds=self.rng.randint(40, 400))
             if previous is not None and received <= previous:
                 received = previous + timedelta(milliseconds=self.rng.randint(5, 60))
             previous = received

@@ -1,0 +1,298 @@
+"""Reads a catalog file, reports every problem in it at once, and turns it into compacted-topic records."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import orjson
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from pipelines.catalog.models import Account, Catalog, Charger, Site, TariffAssignment, Tenant, Token
+from pipelines.rating.tariff import TariffError, parse_tariff
+
+KIND_MODELS: dict[str, type[BaseModel]] = {
+    "tenants": Tenant,
+    "sites": Site,
+    "chargers": Charger,
+    "tokens": Token,
+    "accounts": Account,
+    "tariff_assignments": TariffAssignment,
+}
+KINDS = ("tenants", "sites", "chargers", "tokens", "accounts", "tariffs", "tariff_assignments")
+ID_FIELDS = {
+    "tenants": "tenant_id",
+    "sites": "site_id",
+    "chargers": "charge_point_id",
+    "tokens": "uid",
+    "accounts": "account_id",
+    "tariffs": "id",
+}
+ASSIGNMENT_ORDER_FIELD = "file_order"  # carried next to a tariff assignment on its topic: ties go by file order
+
+
+class CatalogError(ValueError):
+    """A catalog that cannot be used; `problems` lists every reason, one readable line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(f"{len(problems)} catalog problem(s):\n  " + "\n  ".join(problems))
+        self.problems = problems
+
+
+def load_catalog(path: Path) -> Catalog:
+    """The catalog in a YAML or JSON file; raises CatalogError listing every problem found."""
+    return parse_catalog(_read_document(path))
+
+
+def parse_catalog(document: object) -> Catalog:
+    """A catalog from an already parsed document (numbers as Decimal/int, never float)."""
+    if not isinstance(document, dict):
+        raise CatalogError([f"top level: expected a mapping of {', '.join(KINDS)}, got {type(document).__name__}"])
+    problems = [f"{key}: unknown section (expected one of {', '.join(KINDS)})" for key in document if key not in KINDS]
+    entities: dict[str, list[Any]] = {}
+    for kind in KINDS:
+        items = document.get(kind) or []
+        if not isinstance(items, list):
+            problems.append(f"{kind}: expected a list, got {type(items).__name__}")
+            items = []
+        entities[kind] = _validate_items(kind, items, problems)
+    problems += _cross_reference_problems(entities)
+    if problems:
+        raise CatalogError(problems)
+    return Catalog(**{kind: [entity for _, entity in entities[kind]] for kind in KINDS})
+
+
+def catalog_records(catalog: Catalog) -> list[tuple[str, bytes, bytes]]:
+    """(kind, key, value) for the compacted topics `catalog.<kind>`; key is f"{tenant_id}/{id}"."""
+    records: list[tuple[str, bytes, bytes]] = []
+    for kind in KINDS:
+        for position, entity in enumerate(getattr(catalog, kind)):
+            body = entity if isinstance(entity, dict) else entity.model_dump(mode="json")
+            if kind == "tariff_assignments":
+                body = {**body, ASSIGNMENT_ORDER_FIELD: position}
+            records.append((kind, record_key(kind, body).encode(), canonical_json(body)))
+    return records
+
+
+def record_key(kind: str, body: dict[str, Any]) -> str:
+    """The compaction key of one entity: tenant plus its id (an assignment's id is what it matches on)."""
+    if kind == "tariff_assignments":
+        return f"{body['tenant_id']}/{assignment_id(body)}"
+    return f"{body['tenant_id']}/{body[ID_FIELDS[kind]]}"
+
+
+def assignment_id(body: dict[str, Any]) -> str:
+    """Two assignments with the same criteria would be ambiguous, so the criteria identify one."""
+    parts = (body.get("customer_group"), body.get("site_id"), body.get("power_type"))
+    return "|".join("*" if part is None else str(part) for part in parts)
+
+
+def canonical_json(body: dict[str, Any]) -> bytes:
+    """Sorted keys, Decimals as their exact text."""
+    return orjson.dumps(body, default=_decimal_text, option=orjson.OPT_SORT_KEYS)
+
+
+def _decimal_text(value: object) -> str:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+# --- reading -------------------------------------------------------------------------------------------
+
+
+def _read_document(path: Path) -> object:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CatalogError([f"{path}: file not found"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogError([f"{path}: cannot read: {exc}"]) from None
+    if path.suffix.lower() == ".json":
+        return _parse_json(text)
+    return _parse_yaml(text)
+
+
+def _parse_json(text: str) -> object:
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        raise CatalogError([f"line {exc.lineno}, column {exc.colno}: JSON syntax error: {exc.msg}"]) from None
+
+
+def _parse_yaml(text: str) -> object:
+    try:
+        return yaml.load(text, Loader=ExactNumberLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        raise CatalogError([f"{where}: YAML syntax error: {exc.problem or exc.context}"]) from None
+    except yaml.YAMLError as exc:
+        raise CatalogError([f"YAML error: {exc}"]) from None
+
+
+class ExactNumberLoader(yaml.SafeLoader):
+    """Safe YAML where numbers keep their text: floats become Decimal, and YAML 1.1 surprises stay strings.
+
+    `22:00` (a base-60 integer in YAML 1.1) stays "22:00", `no`/`on` stay strings (only true/false are
+    booleans), and timestamps stay the text written so pydantic and the tariff parser judge them.
+    """
+
+
+def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal | str:
+    text = str(loader.construct_scalar(node)).replace("_", "")
+    if ":" in text:
+        return text
+    lowered = text.lower()
+    if lowered in (".inf", "+.inf", "-.inf", ".nan"):
+        return text
+    return Decimal(text)
+
+
+def _integer(loader: yaml.SafeLoader, node: yaml.Node) -> int | str:
+    text = str(loader.construct_scalar(node))
+    return text if ":" in text else int(loader.construct_yaml_int(node))
+
+
+def _boolean(loader: yaml.SafeLoader, node: yaml.Node) -> bool | str:
+    text = str(loader.construct_scalar(node))
+    return {"true": True, "false": False}.get(text.lower(), text)
+
+
+def _text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    return str(loader.construct_scalar(node))
+
+
+ExactNumberLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
+ExactNumberLoader.add_constructor("tag:yaml.org,2002:int", _integer)
+ExactNumberLoader.add_constructor("tag:yaml.org,2002:bool", _boolean)
+ExactNumberLoader.add_constructor("tag:yaml.org,2002:timestamp", _text)
+
+
+# --- validating ----------------------------------------------------------------------------------------
+
+
+def _validate_items(kind: str, items: list[Any], problems: list[str]) -> list[tuple[int, Any]]:
+    """(index, entity) of the items that are valid on their own; problems of the others appended."""
+    valid: list[tuple[int, Any]] = []
+    for index, item in enumerate(items):
+        where = f"{kind}[{index}]"
+        if not isinstance(item, dict):
+            problems.append(f"{where}: expected a mapping, got {type(item).__name__}")
+            continue
+        entity = (
+            _validate_tariff(item, where, problems)
+            if kind == "tariffs"
+            else _validate_model(kind, item, where, problems)
+        )
+        if entity is not None:
+            valid.append((index, entity))
+    return valid
+
+
+def _validate_model(kind: str, item: dict[str, Any], where: str, problems: list[str]) -> BaseModel | None:
+    try:
+        entity = KIND_MODELS[kind].model_validate(item)
+    except ValidationError as exc:
+        problems.extend(f"{where}{_error_path(error['loc'])}: {error['msg']}" for error in exc.errors())
+        return None
+    if isinstance(entity, Token) and entity.expires_at is not None and entity.expires_at.utcoffset() is None:
+        problems.append(f"{where}.expires_at: needs a time zone (e.g. a trailing Z for UTC)")
+        return None
+    return entity
+
+
+def _validate_tariff(item: dict[str, Any], where: str, problems: list[str]) -> dict[str, Any] | None:
+    found = [] if isinstance(item.get("tenant_id"), str) else [f"{where}.tenant_id: is required"]
+    try:
+        parse_tariff(item)
+    except TariffError as exc:
+        found += [f"{where}.{problem.removeprefix('tariff.').removeprefix('tariff: ')}" for problem in exc.problems]
+    problems += found
+    return None if found else item
+
+
+def _error_path(loc: Iterable[int | str]) -> str:
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
+
+
+def _cross_reference_problems(entities: dict[str, list[tuple[int, Any]]]) -> list[str]:
+    problems = _duplicate_problems(entities)
+    tenants = {tenant.tenant_id: tenant for _, tenant in entities["tenants"]}
+    for kind in KINDS[1:]:
+        for index, entity in entities[kind]:
+            tenant_id = _field(entity, "tenant_id")
+            if tenant_id not in tenants:
+                problems.append(f"{kind}[{index}].tenant_id: unknown tenant {tenant_id!r}")
+    problems += [f"tenants[{i}].tenant_id: must not contain '/'" for i, t in entities["tenants"] if "/" in t.tenant_id]
+    known = {
+        kind: {(_field(e, "tenant_id"), _field(e, ID_FIELDS[kind])) for _, e in entities[kind]} for kind in ID_FIELDS
+    }
+    checks: list[tuple[str, str, str, Callable[[Any], object]]] = [
+        ("sites", "default_tariff_id", "tariffs", lambda site: site.default_tariff_id),
+        ("chargers", "site_id", "sites", lambda charger: charger.site_id),
+        ("tokens", "account_id", "accounts", lambda token: token.account_id),
+        ("tariff_assignments", "tariff_id", "tariffs", lambda rule: rule.tariff_id),
+        ("tariff_assignments", "site_id", "sites", lambda rule: rule.site_id),
+    ]
+    for kind, field, target, get in checks:
+        for index, entity in entities[kind]:
+            ref = get(entity)
+            if ref is not None and (entity.tenant_id, ref) not in known[target]:
+                problems.append(
+                    f"{kind}[{index}].{field}: unknown {target[:-1]} {ref!r} of tenant {entity.tenant_id!r}"
+                )
+    problems += _currency_problems(entities["tariffs"], tenants)
+    return problems
+
+
+def _duplicate_problems(entities: dict[str, list[tuple[int, Any]]]) -> list[str]:
+    problems: list[str] = []
+    for kind in KINDS:
+        first_seen: dict[str, int] = {}
+        for index, entity in entities[kind]:
+            body = entity if isinstance(entity, dict) else entity.model_dump(mode="json")
+            key = record_key(kind, body)
+            if key in first_seen:
+                problems.append(f"{kind}[{index}]: duplicate of {kind}[{first_seen[key]}] ({key})")
+            else:
+                first_seen[key] = index
+        if kind == "chargers":
+            problems += _duplicate_connector_problems(entities[kind])
+    owners: dict[str, str] = {}
+    for index, charger in entities["chargers"]:
+        owner = owners.setdefault(charger.charge_point_id, charger.tenant_id)
+        if owner != charger.tenant_id:
+            problems.append(
+                f"chargers[{index}].charge_point_id: {charger.charge_point_id!r} belongs to tenant {owner!r}"
+            )
+    return problems
+
+
+def _duplicate_connector_problems(chargers: list[tuple[int, Any]]) -> list[str]:
+    problems = []
+    for index, charger in chargers:
+        ids = [connector.connector_id for connector in charger.connectors]
+        problems += [
+            f"chargers[{index}].connectors: duplicate connector_id {c}" for c in sorted(set(ids)) if ids.count(c) > 1
+        ]
+    return problems
+
+
+def _currency_problems(tariffs: list[tuple[int, dict[str, Any]]], tenants: dict[str, Tenant]) -> list[str]:
+    problems = []
+    for index, tariff in tariffs:
+        tenant = tenants.get(tariff["tenant_id"])
+        if tenant is not None and tariff.get("currency") != tenant.currency:
+            problems.append(
+                f"tariffs[{index}].currency: {tariff.get('currency')!r} but tenant uses {tenant.currency!r}"
+            )
+    return problems
+
+
+def _field(entity: Any, name: str) -> Any:
+    return entity.get(name) if isinstance(entity, dict) else getattr(entity, name)
