@@ -1,0 +1,1 @@
+"""The embedded warehouse: one process owns the chDB data directory and serves ClickHouse's HTTP interface."""
