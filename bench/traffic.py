@@ -16,9 +16,16 @@ def _iso(at: datetime) -> str:
 
 def _envelope(cp: str, tenant: str, at: datetime, direction: str, action: str, message: list) -> bytes:
     return orjson.dumps(
-        {"charge_point_id": cp, "tenant_id": tenant, "protocol": "ocpp1.6", "received_at": _iso(at),
-         "direction": direction, "action": action, "message": message}
-    )  # fmt: skip
+        {
+            "charge_point_id": cp,
+            "tenant_id": tenant,
+            "protocol": "ocpp1.6",
+            "received_at": _iso(at),
+            "direction": direction,
+            "action": action,
+            "message": message,
+        }
+    )
 
 
 def session_frames(
@@ -27,30 +34,100 @@ def session_frames(
     """Frames of one session: start + confirmation, `samples` MeterValues, stop. Returns frames, meter stop."""
     frames = []
     mid = f"{tx}"
-    frames.append(_envelope(cp, tenant, start, "upstream", "StartTransaction",
-                            [2, f"s{mid}", "StartTransaction", {"connectorId": 1, "idTag": id_tag,
-                             "meterStart": meter_start, "timestamp": _iso(start)}]))  # fmt: skip
-    frames.append(_envelope(cp, tenant, start, "downstream", "StartTransaction",
-                            [3, f"s{mid}", {"transactionId": tx, "idTagInfo": {"status": "Accepted"}}]))  # fmt: skip
+    frames.append(
+        _envelope(
+            cp,
+            tenant,
+            start,
+            "upstream",
+            "StartTransaction",
+            [
+                2,
+                f"s{mid}",
+                "StartTransaction",
+                {"connectorId": 1, "idTag": id_tag, "meterStart": meter_start, "timestamp": _iso(start)},
+            ],
+        )
+    )
+    frames.append(
+        _envelope(
+            cp,
+            tenant,
+            start,
+            "downstream",
+            "StartTransaction",
+            [3, f"s{mid}", {"transactionId": tx, "idTagInfo": {"status": "Accepted"}}],
+        )
+    )
     meter = meter_start
     for i in range(samples):
         at = start + timedelta(minutes=i + 1)
         meter += 183
-        frames.append(_envelope(cp, tenant, at, "upstream", "MeterValues", [2, f"m{mid}-{i}", "MeterValues", {
-            "connectorId": 1, "transactionId": tx, "meterValue": [{"timestamp": _iso(at), "sampledValue": [
-                {"value": str(meter), "context": "Sample.Periodic", "measurand": "Energy.Active.Import.Register",
-                 "unit": "Wh"},
-                {"value": "11000", "context": "Sample.Periodic", "measurand": "Power.Active.Import", "unit": "W"},
-                {"value": "16.0", "context": "Sample.Periodic", "measurand": "Current.Import", "unit": "A"},
-            ]}]}]))  # fmt: skip
+        frames.append(
+            _envelope(
+                cp,
+                tenant,
+                at,
+                "upstream",
+                "MeterValues",
+                [
+                    2,
+                    f"m{mid}-{i}",
+                    "MeterValues",
+                    {
+                        "connectorId": 1,
+                        "transactionId": tx,
+                        "meterValue": [
+                            {
+                                "timestamp": _iso(at),
+                                "sampledValue": [
+                                    {
+                                        "value": str(meter),
+                                        "context": "Sample.Periodic",
+                                        "measurand": "Energy.Active.Import.Register",
+                                        "unit": "Wh",
+                                    },
+                                    {
+                                        "value": "11000",
+                                        "context": "Sample.Periodic",
+                                        "measurand": "Power.Active.Import",
+                                        "unit": "W",
+                                    },
+                                    {
+                                        "value": "16.0",
+                                        "context": "Sample.Periodic",
+                                        "measurand": "Current.Import",
+                                        "unit": "A",
+                                    },
+                                ],
+                            }
+                        ],
+                    },
+                ],
+            )
+        )
     stop = start + timedelta(minutes=samples + 1)
-    frames.append(_envelope(cp, tenant, stop, "upstream", "StopTransaction",
-                            [2, f"t{mid}", "StopTransaction", {"transactionId": tx, "meterStop": meter,
-                             "timestamp": _iso(stop), "reason": "EVDisconnected"}]))  # fmt: skip
+    frames.append(
+        _envelope(
+            cp,
+            tenant,
+            stop,
+            "upstream",
+            "StopTransaction",
+            [
+                2,
+                f"t{mid}",
+                "StopTransaction",
+                {"transactionId": tx, "meterStop": meter, "timestamp": _iso(stop), "reason": "EVDisconnected"},
+            ],
+        )
+    )
     return frames, meter
 
 
-def fleet(charge_points: int, sessions_per_cp: int, samples: int, tenant: str = "bench") -> Iterator[tuple[bytes, bytes]]:
+def fleet(
+    charge_points: int, sessions_per_cp: int, samples: int, tenant: str = "bench"
+) -> Iterator[tuple[bytes, bytes]]:
     """(key, value) frames for a fleet; charge points interleave as they would on a shared topic."""
     per_cp = []
     tx = 1

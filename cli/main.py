@@ -153,7 +153,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings()
         if args.state_dir:
@@ -171,8 +171,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _is_user_error(exc: Exception) -> bool:
     names = {cls.__name__ for cls in type(exc).__mro__}
-    return bool(names & {"UsageError", "CatalogError", "StackError", "BrokerError", "WarehouseError",
-                         "MigrationError", "ValidationError", "TimeoutError", "FileNotFoundError"})  # fmt: skip
+    return bool(
+        names
+        & {
+            "UsageError",
+            "CatalogError",
+            "StackError",
+            "BrokerError",
+            "WarehouseError",
+            "MigrationError",
+            "ValidationError",
+            "TimeoutError",
+            "FileNotFoundError",
+        }
+    )
 
 
 if __name__ == "__main__":

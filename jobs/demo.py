@@ -35,10 +35,13 @@ def start_worker(settings: Settings, log_path: Path) -> subprocess.Popen:
         [sys.executable, "-m", "cli.main", "--state-dir", str(settings.state_dir), "worker"],
         stdout=log,
         stderr=subprocess.STDOUT,
-        env={**os.environ, "CHARGELEDGER_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-             "CHARGELEDGER_CLICKHOUSE_URL": settings.clickhouse_url},
+        env={
+            **os.environ,
+            "CHARGELEDGER_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+            "CHARGELEDGER_CLICKHOUSE_URL": settings.clickhouse_url,
+        },
         start_new_session=True,
-    )  # fmt: skip
+    )
 
 
 def stop_worker(worker: subprocess.Popen) -> None:
@@ -67,10 +70,15 @@ def run_demo(settings: Settings, *, charge_points: int, seed: int, minutes: floa
             say(f"worker started (pid {worker.pid}); simulating one day on {charge_points} charge points")
             asyncio.run(
                 simulate_and_publish(
-                    settings, catalog_path=catalog, seed=seed, day=None, charge_points=charge_points,
-                    speedup=SECONDS_PER_DAY / (minutes * 60), bad_frame_share=0.005,
+                    settings,
+                    catalog_path=catalog,
+                    seed=seed,
+                    day=None,
+                    charge_points=charge_points,
+                    speedup=SECONDS_PER_DAY / (minutes * 60),
+                    bad_frame_share=0.005,
                 )
-            )  # fmt: skip
+            )
             say("simulation published; waiting until every stage has drained")
             asyncio.run(wait_drained(settings, progress=lambda lag: say(f"records still in flight: {lag:,}")))
             if worker.poll() is not None:

@@ -39,7 +39,8 @@ async def wait_drained(
     progress: Callable[[int], None] | None = None,
 ) -> None:
     """Return once the total lag has been zero for `settle_polls` polls in a row (a stage may still be
-    producing into the next topic when the lag first reads zero). Raises TimeoutError past `timeout_s`."""
+    producing into the next topic when the lag first reads zero). Raises TimeoutError past `timeout_s`.
+    """
     deadline = time.monotonic() + timeout_s
     zero_in_a_row = 0
     while zero_in_a_row < settle_polls:

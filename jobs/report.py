@@ -22,7 +22,8 @@ def revenue_by_site(database: str) -> Query:
 
 def notifications_by_kind(database: str) -> Query:
     return (
-        f"SELECT kind, channel, count() FROM {database}.notifications_current GROUP BY kind, channel ORDER BY kind, channel",
+        f"SELECT kind, channel, count() FROM {database}.notifications_current"
+        f" GROUP BY kind, channel ORDER BY kind, channel",
         {},
     )
 
@@ -63,9 +64,14 @@ def read_summary(client: Client, database: str) -> Summary:
 
     events, sessions, notifications, dead = rows(totals(database))[0]
     return Summary(
-        events, sessions, notifications, dead,
-        rows(revenue_by_site(database)), rows(notifications_by_kind(database)), rows(dead_letters_by_class(database)),
-    )  # fmt: skip
+        events,
+        sessions,
+        notifications,
+        dead,
+        rows(revenue_by_site(database)),
+        rows(notifications_by_kind(database)),
+        rows(dead_letters_by_class(database)),
+    )
 
 
 def _money(value: Decimal) -> str:
@@ -81,9 +87,8 @@ def render(summary: Summary) -> str:
         f"{'tenant':<20} {'site':<22} {'cur':<4} {'sessions':>8} {'kWh':>12} {'net':>14} {'gross':>14}",
     ]
     for tenant, site, currency, count, kwh, net, gross in summary.revenue:
-        lines.append(
-            f"{tenant:<20} {site:<22} {currency:<4} {count:>8,} {Decimal(kwh):>12,.3f} {_money(net):>14} {_money(gross):>14}"
-        )
+        amounts = f"{Decimal(kwh):>12,.3f} {_money(net):>14} {_money(gross):>14}"
+        lines.append(f"{tenant:<20} {site:<22} {currency:<4} {count:>8,} {amounts}")
     lines += ["", "notifications sent:"]
     lines += [f"  {kind:<24} {channel:<8} {count:>6,}" for kind, channel, count in summary.notification_kinds]
     lines += ["", "dead-lettered frames:"]

@@ -38,6 +38,7 @@ async def simulate_and_publish(
             last[0] = now
             print(f"[simulate] {sent:,}/{total:,} frames sent, simulated clock {simulated_at}", flush=True)
 
-    await publish(result.frames, settings.kafka_bootstrap_servers, settings.topics.inbound, speedup=speedup,
-                  progress=progress)  # fmt: skip
+    await publish(
+        result.frames, settings.kafka_bootstrap_servers, settings.topics.inbound, speedup=speedup, progress=progress
+    )
     return total

@@ -34,14 +34,21 @@ class HotPathStats:
 
 
 class _Rebalance(ConsumerRebalanceListener):
+    """Revocation waits for the batch in flight; restoring is left to the poll loop, because aiokafka may
+    already fetch for new partitions while this listener runs, and no frame may meet a state not yet restored.
+    """
+
     def __init__(self, worker: HotPathWorker) -> None:
         self.worker = worker
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        self.worker.processor.drop_partitions({tp.partition for tp in revoked})
+        async with self.worker.batch_lock:
+            partitions = {tp.partition for tp in revoked}
+            self.worker.processor.drop_partitions(partitions)
+            self.worker.to_restore -= partitions
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        await self.worker.restore({tp.partition for tp in assigned})
+        self.worker.to_restore |= {tp.partition for tp in assigned}
 
 
 class HotPathWorker:
@@ -53,6 +60,8 @@ class HotPathWorker:
         self.max_records = max_records
         self.processor = FrameProcessor(self.topics.inbound)
         self.stats = HotPathStats()
+        self.batch_lock = asyncio.Lock()
+        self.to_restore: set[int] = set()
         self._encode_event = encoder("ChargingEvent")
         self._encode_dead_letter = encoder("DeadLetter")
         self._encode_session = encoder("ClosedSession")
@@ -96,8 +105,14 @@ class HotPathWorker:
         try:
             while not stop.is_set():
                 batches = await consumer.getmany(timeout_ms=50, max_records=self.max_records)
-                if batches:
-                    await self._handle(batches, producer, consumer)
+                async with self.batch_lock:
+                    if self.to_restore:
+                        await self.restore(self.to_restore)
+                        self.to_restore = set()
+                    owned = consumer.assignment()
+                    batches = {tp: messages for tp, messages in batches.items() if tp in owned}
+                    if batches:
+                        await self._handle(batches, producer, consumer)
         finally:
             await consumer.stop()
             await producer.stop()

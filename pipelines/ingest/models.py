@@ -69,7 +69,7 @@ class DeadLetterClass(StrEnum):
 class DeadLetter:
     """A frame that was not used, kept byte for byte with the reason."""
 
-    dead_letter_id: str  # content hash of stage + original bytes: the same bad frame twice is one row
+    dead_letter_id: str  # hash of stage, source topic/partition/offset and bytes: a replay is the same row
     stage: str  # ingest | sessions
     error_class: DeadLetterClass
     reason: str  # readable, names the field and the rule

@@ -1,5 +1,6 @@
 """Who is told about a rated session: the account behind its token, if the catalog knows one and it has
-an address for one of its channels."""
+an address for one of its channels.
+"""
 
 from __future__ import annotations
 

@@ -16,14 +16,17 @@ def rate_with_catalog(session: ClosedSession, catalog: CatalogView, *, rated_at:
     choice = catalog.tariff_for(session)
     if choice is None:
         return _unratable(session, f"no charger or tariff in the catalog for {session.charge_point_id}", rated_at)
-    return rate_session(
-        session,
-        choice.tariff,
-        site_id=choice.site.site_id,
-        account_id=choice.account.account_id if choice.account else None,
-        time_zone=choice.time_zone,
-        rated_at=rated_at,
-    )
+    try:
+        return rate_session(
+            session,
+            choice.tariff,
+            site_id=choice.site.site_id,
+            account_id=choice.account.account_id if choice.account else None,
+            time_zone=choice.time_zone,
+            rated_at=rated_at,
+        )
+    except (ValueError, ArithmeticError) as error:  # e.g. a site time zone the system does not know
+        return _unratable(session, f"tariff {choice.tariff.id} cannot price this session: {error}", rated_at)
 
 
 def _unratable(session: ClosedSession, reason: str, at: datetime) -> DeadLetter:

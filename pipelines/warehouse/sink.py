@@ -7,14 +7,18 @@ ReplacingMergeTrees keyed by each record's stable id, so a batch replayed after 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
+from aiokafka import ConsumerRecord, TopicPartition
 from clickhouse_connect.driver.client import Client
 
 from pipelines.config import Settings
+from pipelines.ingest.models import DeadLetter, DeadLetterClass
 from pipelines.streaming import kafka
 from pipelines.streaming.codec import decoder
 from pipelines.warehouse.rows import TABLE_COLUMNS, group_rows
@@ -45,6 +49,23 @@ def insert_tables(client: Client, database: str, tables: dict[str, list[tuple]])
         client.insert(table, tables[table], column_names=list(TABLE_COLUMNS[table]), database=database)
 
 
+def undecodable(tp: TopicPartition, message: ConsumerRecord, error: Exception) -> DeadLetter:
+    """A record on an output topic that does not match its schema is kept as a dead letter, not a crash."""
+    raw = message.value or b""
+    where = f"{tp.topic}/{tp.partition}/{message.offset}"
+    return DeadLetter(
+        dead_letter_id=hashlib.blake2b(f"sink\x00{where}".encode(), digest_size=16).hexdigest(),
+        stage="sink",
+        error_class=DeadLetterClass.BAD_FRAME,
+        reason=f"record at {where} does not decode with the topic's Avro schema: {error}",
+        original=raw,
+        received_at=datetime.now(UTC),
+        source_topic=tp.topic,
+        source_partition=tp.partition,
+        source_offset=message.offset,
+    )
+
+
 class WarehouseSink:
     """One consumer-group member writing every output topic to ClickHouse."""
 
@@ -53,6 +74,13 @@ class WarehouseSink:
         self.client = client
         self.decoders = topic_decoders(settings)
         self.stats = SinkStats()
+
+    def _decode(self, tp: TopicPartition, message: ConsumerRecord) -> Any:
+        try:
+            return self.decoders[tp.topic](message.value)
+        except Exception as error:  # any decoder failure means a foreign or corrupt record
+            log.warning("dead-lettering undecodable record on %s: %s", tp, error)
+            return undecodable(tp, message, error)
 
     async def run(self, stop: asyncio.Event) -> None:
         consumer = kafka.consumer(self.settings, *self.decoders, group_id=f"{self.settings.app_id}-sink")
@@ -68,7 +96,7 @@ class WarehouseSink:
             await consumer.stop()
 
     async def _write(self, batches: dict) -> None:
-        records = [self.decoders[tp.topic](m.value) for tp, msgs in batches.items() for m in msgs]
+        records = [self._decode(tp, m) for tp, msgs in batches.items() for m in msgs]
         tables = group_rows(records)
         await asyncio.to_thread(insert_tables, self.client, self.settings.clickhouse_database, tables)
         self.stats.records += len(records)

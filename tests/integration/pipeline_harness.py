@@ -28,19 +28,31 @@ CATALOG = Path(__file__).with_name("catalog.yaml")
 def isolated_settings(broker: str, warehouse_url: str, state_dir: Path) -> Settings:
     tag = uuid.uuid4().hex[:8]
     fields = Topics.model_fields
-    topics = Topics(**{name: f"{field.default}{tag}" if name == "catalog_prefix" else f"{field.default}.{tag}"
-                       for name, field in fields.items()})  # fmt: skip
+    topics = Topics(
+        **{
+            name: f"{field.default}{tag}" if name == "catalog_prefix" else f"{field.default}.{tag}"
+            for name, field in fields.items()
+        }
+    )
     return Settings(
-        kafka_bootstrap_servers=broker, clickhouse_url=warehouse_url, clickhouse_database=f"t_{tag}",
-        app_id=f"test-{tag}", state_dir=state_dir, topics=topics,
-    )  # fmt: skip
+        kafka_bootstrap_servers=broker,
+        clickhouse_url=warehouse_url,
+        clickhouse_database=f"t_{tag}",
+        app_id=f"test-{tag}",
+        state_dir=state_dir,
+        topics=topics,
+    )
 
 
 def environment(settings: Settings) -> dict[str, str]:
-    env = {**os.environ, "CHARGELEDGER_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-           "CHARGELEDGER_CLICKHOUSE_URL": settings.clickhouse_url, "CHARGELEDGER_APP_ID": settings.app_id,
-           "CHARGELEDGER_CLICKHOUSE_DATABASE": settings.clickhouse_database,
-           "CHARGELEDGER_STATE_DIR": str(settings.state_dir)}  # fmt: skip
+    env = {
+        **os.environ,
+        "CHARGELEDGER_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "CHARGELEDGER_CLICKHOUSE_URL": settings.clickhouse_url,
+        "CHARGELEDGER_APP_ID": settings.app_id,
+        "CHARGELEDGER_CLICKHOUSE_DATABASE": settings.clickhouse_database,
+        "CHARGELEDGER_STATE_DIR": str(settings.state_dir),
+    }
     for name, value in settings.topics.model_dump().items():
         env[f"CHARGELEDGER_TOPIC_{name.upper()}"] = value
     return env
@@ -58,11 +70,24 @@ class PipelineUnderTest:
         ensure_topics(s.kafka_bootstrap_servers, pipeline_topic_specs(s))
         apply_migrations(connect(s), REPO / "schemas" / "clickhouse", s.clickhouse_database)
         asyncio.run(publish_catalog(s, self.catalog))
+        return self.start_worker()
+
+    def start_worker(self) -> PipelineUnderTest:
         self.worker = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "worker"], env=environment(s), cwd=REPO,
-            stdout=self.log_path.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+            [sys.executable, "-m", "cli.main", "worker"],
+            env=environment(self.settings),
+            cwd=REPO,
+            stdout=self.log_path.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         return self
+
+    def kill_worker(self) -> None:
+        """SIGKILL: no shutdown hooks, no final commits, exactly like a crashed machine."""
+        assert self.worker is not None
+        os.killpg(self.worker.pid, signal.SIGKILL)
+        self.worker.wait()
 
     def stop(self) -> None:
         if self.worker and self.worker.poll() is None:

@@ -90,24 +90,37 @@ def test_malformed_frames_are_dead_lettered_while_good_traffic_is_rated(pipeline
         b'{"charge_point_id": 5, "tenant_id": "e2e"}',
         envelope("CP-E2E-1", T0, "upstream", "NoSuchAction", [2, "bad-1", "NoSuchAction", {}]),
         call("CP-E2E-1", T0, "bad-2", "MeterValues", {"connectorId": 1}),
-        call("CP-E2E-1", T0, "bad-3", "StopTransaction",
-             {"transactionId": 99_999, "meterStop": 5, "timestamp": "2026-11-23T08:10:00Z"}),  # fmt: skip
-        envelope("CP-E2E-1", T0, "upstream", "DataTransfer",
-                 [2, "bad-4", "DataTransfer", {"vendorId": "x", "data": "A" * 1_000_000}]),  # fmt: skip
+        call(
+            "CP-E2E-1",
+            T0,
+            "bad-3",
+            "StopTransaction",
+            {"transactionId": 99_999, "meterStop": 5, "timestamp": "2026-11-23T08:10:00Z"},
+        ),
+        envelope(
+            "CP-E2E-1",
+            T0,
+            "upstream",
+            "DataTransfer",
+            [2, "bad-4", "DataTransfer", {"vendorId": "x", "data": "A" * 1_000_000}],
+        ),
     ]
     good = session("CP-E2E-1", 303, "TAG-OK-1", T0.replace(hour=12), 20_000, 5_000, charge_min=20, connector=2)
     pipeline.publish(bad[:3] + good[:4] + bad[3:] + good[4:])
     pipeline.drain()
-    classes = {
-        row[0]
-        for row in pipeline.rows("SELECT error_class FROM dead_letters_current WHERE reason != ''")
-    }
-    assert {"not_json", "bad_envelope", "unknown_action", "schema_violation", "unknown_transaction",
-            "too_large"} <= classes  # fmt: skip
+    classes = {row[0] for row in pipeline.rows("SELECT error_class FROM dead_letters_current WHERE reason != ''")}
+    assert {
+        "not_json",
+        "bad_envelope",
+        "unknown_action",
+        "schema_violation",
+        "unknown_transaction",
+        "too_large",
+    } <= classes
     assert pipeline.rows("SELECT count() FROM dead_letters_current WHERE original = 'this is not json'") == [(1,)]
-    assert pipeline.rows(
-        "SELECT total_cost_excl_vat FROM sessions_current WHERE session_id = 'e2e/CP-E2E-1/303'"
-    ) == [(Decimal("3"),)]  # FLAT 1.00 + 5 kWh x 0.40
+    assert pipeline.rows("SELECT total_cost_excl_vat FROM sessions_current WHERE session_id = 'e2e/CP-E2E-1/303'") == [
+        (Decimal("3"),)
+    ]  # FLAT 1.00 + 5 kWh x 0.40
 
 
 def test_the_same_frames_twice_give_the_same_rows(pipeline: PipelineUnderTest, tmp_path: Path) -> None:

@@ -46,3 +46,14 @@ def test_state_survives_a_snapshot_and_restore_mid_session() -> None:
 def test_garbage_is_dead_lettered_not_raised() -> None:
     result = FrameProcessor("ocpp.inbound").process(records([b"\xff\xfe", b"[]", b"{}"]), READ_AT)
     assert len(result.dead_letters) == 3 and result.events == []
+
+
+def test_a_batch_whose_write_failed_is_processed_again_on_replay() -> None:
+    # A peer marked dedup keys as seen before writing and lost every retried event; here a replay after a
+    # failed write (no mark_written) must yield the same events again.
+    frames = session("CP-1", 7, "TAG", T0, 100, 5000, charge_min=30)
+    processor = FrameProcessor("ocpp.inbound")
+    first = processor.process(records(frames[:3]), READ_AT)
+    replay = FrameProcessor("ocpp.inbound").process(records(frames[:3]), READ_AT)
+    assert [e.event_id for _, e in replay.events] == [e.event_id for _, e in first.events]
+    assert len(processor.process(records(frames[:3]), READ_AT).events) == 3

@@ -1,0 +1,32 @@
+from pathlib import Path
+
+import pytest
+
+from cli.main import main
+
+
+def test_bad_arguments_exit_with_usage_not_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["simulate", "--charge-points", "-3"])
+    assert exit_info.value.code == 2
+    assert "must be a positive whole number" in capsys.readouterr().err
+
+
+def test_unknown_command_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["frobnicate"])
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_a_bad_catalog_lists_every_problem_and_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "catalog.yaml"
+    bad.write_text("tenants:\n- {tenant_id: t, name: T, currency: euro, country: DE}\nsites:\n- {site_id: s}\n")
+    assert main(["catalog", "load", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("chargeledger catalog:")
+    assert "currency" in err and "sites[0]" in err
+
+
+def test_a_missing_catalog_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["catalog", "load", str(tmp_path / "nope.yaml")]) == 2
+    assert "nope.yaml" in capsys.readouterr().err
