@@ -126,7 +126,11 @@ def dead_letter(
         parsed = parse_timestamp(received_text) if type(received_text) is str else None
         received_at = parsed or read_at
     return DeadLetter(
-        dead_letter_id=blake2b(STAGE.encode() + b"\x00" + original, digest_size=16).hexdigest(),
+        # Where the frame was read is part of the id: a replayed batch maps onto the same rows, while a
+        # gateway sending the same garbage twice is recorded twice, as two frames were received.
+        dead_letter_id=blake2b(
+            f"{STAGE}\x00{source_topic}\x00{partition}\x00{offset}\x00".encode() + original, digest_size=16
+        ).hexdigest(),
         stage=STAGE,
         error_class=error_class,
         reason=reason,
