@@ -9,14 +9,19 @@ are idempotent, so nothing is doubled.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from aiokafka import ConsumerRebalanceListener, TopicPartition
 
 from pipelines.config import Settings
 from pipelines.hotpath.process import BatchResult, FrameProcessor, InboundRecord
+from pipelines.ingest.models import ChargingEvent, DeadLetter, DeadLetterClass
+from pipelines.sessions.models import ClosedSession
 from pipelines.streaming import kafka
 from pipelines.streaming.codec import encoder
 from pipelines.streaming.offsets import log_end_offsets
@@ -49,6 +54,25 @@ class _Rebalance(ConsumerRebalanceListener):
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         self.worker.to_restore |= {tp.partition for tp in assigned}
+
+
+def unencodable(record: ChargingEvent | ClosedSession, error: Exception) -> DeadLetter:
+    """A record whose values exceed its Avro schema (e.g. a meter register beyond Decimal(18, 3))."""
+    if isinstance(record, ChargingEvent):
+        ident, original, tenant, cp = record.event_id, record.payload.encode(), record.tenant_id, record.charge_point_id
+    else:
+        ident, tenant, cp = record.session_id, record.tenant_id, record.charge_point_id
+        original = repr(record).encode()
+    return DeadLetter(
+        dead_letter_id=hashlib.blake2b(f"encode\x00{ident}".encode(), digest_size=16).hexdigest(),
+        stage="ingest" if isinstance(record, ChargingEvent) else "sessions",
+        error_class=DeadLetterClass.IMPOSSIBLE_VALUE,
+        reason=f"{type(record).__name__} {ident} does not fit its Avro schema: {error}",
+        original=original,
+        received_at=datetime.now(UTC),
+        tenant_id=tenant,
+        charge_point_id=cp,
+    )
 
 
 class HotPathWorker:
@@ -133,13 +157,27 @@ class HotPathWorker:
 
     async def _produce_outputs(self, producer: kafka.AIOKafkaProducer, result: BatchResult) -> None:
         topics = self.topics
-        events = [(p, e.charge_point_id.encode(), self._encode_event(e)) for p, e in result.events]
+        events = self._encode_all(self._encode_event, result.events, result, lambda e: e.charge_point_id)
+        closed = self._encode_all(self._encode_session, result.closed, result, lambda s: s.session_id)
         dead = [(p, (d.charge_point_id or "").encode(), self._encode_dead_letter(d)) for p, d in result.dead_letters]
-        closed = [(p, s.session_id.encode(), self._encode_session(s)) for p, s in result.closed]
         futures = await kafka.send_to_partitions(producer, topics.events, events)
         futures += await kafka.send_to_partitions(producer, topics.deadletter, dead)
         futures += await kafka.send_to_partitions(producer, topics.sessions_closed, closed)
         await asyncio.gather(*futures)
+
+    @staticmethod
+    def _encode_all(
+        encode: Callable[[Any], bytes], items: list[tuple[int, Any]], result: BatchResult, key: Callable[[Any], str]
+    ) -> list[tuple[int, bytes, bytes]]:
+        """Encode each record; one that its Avro schema cannot hold becomes a dead letter instead of
+        crashing the worker on every replay of the batch."""
+        encoded = []
+        for partition, record in items:
+            try:
+                encoded.append((partition, key(record).encode(), encode(record)))
+            except (ValueError, OverflowError, TypeError) as error:
+                result.dead_letters.append((partition, unencodable(record, error)))
+        return encoded
 
     def _count(self, frames: int, result: BatchResult) -> None:
         self.stats.frames += frames

@@ -1,0 +1,34 @@
+"""A seeded simulated day from the sample catalog, published as a gateway would, rebuilt exactly."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from jobs.simulate.fleet import simulate_day
+from jobs.simulate.publish import publish
+from pipelines.catalog.load import load_catalog
+from tests.integration.pipeline_harness import REPO, PipelineUnderTest
+
+SAMPLE = REPO / "examples" / "catalog.yaml"
+
+
+def test_every_simulated_session_is_rated_with_exactly_its_metered_energy(
+    broker: str, warehouse_url: str, tmp_path: Path
+) -> None:
+    day = simulate_day(load_catalog(SAMPLE), seed=11, day=date(2026, 11, 24), charge_points=6, bad_frame_share=0.01)
+    pipeline = PipelineUnderTest(broker, warehouse_url, tmp_path, catalog=SAMPLE).start()
+    try:
+        asyncio.run(publish(day.frames, broker, pipeline.settings.topics.inbound, speedup=None))
+        pipeline.drain(timeout_s=180)
+        rated = dict(pipeline.rows("SELECT session_id, energy_wh FROM sessions_current"))
+        assert rated == {s.session_id: Decimal(s.energy_wh) for s in day.expected}
+        assert pipeline.rows("SELECT countIf(total_cost_incl_vat <= 0) FROM sessions_current") == [(0,)]
+        dead = dict(pipeline.rows("SELECT error_class, count() FROM dead_letters_current GROUP BY error_class"))
+        assert dead == {cls: n for cls, n in day.bad_frames.items() if n}
+        notified = pipeline.rows("SELECT count(), uniqExact(session_id) FROM notifications_current")
+        assert notified == [(len(day.expected), len(day.expected))]
+    finally:
+        pipeline.stop()
