@@ -1,14 +1,15 @@
-"""Avro encoding of the pipeline's records with fastavro, schemas from schemas/avro/*.avsc.
+"""Avro encoding of the pipeline's records, schemas from schemas/avro/*.avsc.
 
 Records travel schemaless (no per-message header): each topic name carries its schema's major version
 (charging.events.v1 <-> chargeledger.v1.ChargingEvent). Decimals are quantized to the schema's scale
 with ROUND_HALF_EVEN before encoding, because Avro decimals have a fixed scale.
+encoder()/decoder() use code that avro_compile generates from the schemas (fastavro is too slow for the
+hot path); to_avro_dict/from_avro_dict with fastavro remain as the reference the tests compare against.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 import typing
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from pipelines.ingest.models import ChargingEvent, DeadLetter, DeadLetterClass, 
 from pipelines.notify.models import Notification
 from pipelines.rating.models import LineItem, RatedSession
 from pipelines.sessions.models import ChargingPeriod, ClosedSession, PeriodKind
+from pipelines.streaming.avro_compile import CompiledCodec, compile_codecs
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "avro"
 # Order matters: a schema must be parsed before the ones that name it.
@@ -51,13 +53,21 @@ ENUMS: dict[tuple[str, str], type[Enum]] = {
 
 
 @cache
+def schema_json() -> dict[str, Any]:
+    """The raw schema JSON per top-level record name, in SCHEMA_FILES order."""
+    return {name: json.loads((SCHEMA_DIR / file).read_text()) for name, file in SCHEMA_FILES.items()}
+
+
+@cache
 def parsed_schemas() -> dict[str, Any]:
     named: dict[str, Any] = {}
-    parsed = {}
-    for name, file in SCHEMA_FILES.items():
-        raw = json.loads((SCHEMA_DIR / file).read_text())
-        parsed[name] = fastavro.parse_schema(raw, named_schemas=named)
-    return parsed
+    return {name: fastavro.parse_schema(raw, named_schemas=named) for name, raw in schema_json().items()}
+
+
+@cache
+def compiled_codecs() -> dict[str, CompiledCodec]:
+    """Generated encode/decode functions for every record type, nested ones included."""
+    return compile_codecs(list(schema_json().values()), RECORD_TYPES, ENUMS)
 
 
 def _decimal_scales(schema: Any, out: dict[str, dict[str, int | None]]) -> None:
@@ -152,20 +162,10 @@ def from_avro_dict(name: str, data: dict[str, Any]) -> Any:
 
 
 def encoder(name: str) -> Callable[[Any], bytes]:
-    schema = parsed_schemas()[name]
-
-    def encode(record: Any) -> bytes:
-        buffer = io.BytesIO()
-        fastavro.schemaless_writer(buffer, schema, to_avro_dict(record))
-        return buffer.getvalue()
-
-    return encode
+    """Record -> schemaless Avro bytes; raises avro_runtime.AvroCodecError when it does not fit the schema."""
+    return compiled_codecs()[name].encode
 
 
 def decoder(name: str) -> Callable[[bytes], Any]:
-    schema = parsed_schemas()[name]
-
-    def decode(raw: bytes) -> Any:
-        return from_avro_dict(name, fastavro.schemaless_reader(io.BytesIO(raw), schema))  # type: ignore[arg-type]
-
-    return decode
+    """Schemaless Avro bytes -> record; raises avro_runtime.AvroCodecError on bytes that are not one."""
+    return compiled_codecs()[name].decode
