@@ -68,7 +68,7 @@ def run_demo(settings: Settings, *, charge_points: int, seed: int, minutes: floa
         worker = start_worker(settings, settings.state_dir / "logs" / "worker.log")
         try:
             say(f"worker started (pid {worker.pid}); simulating one day on {charge_points} charge points")
-            asyncio.run(
+            simulated = asyncio.run(
                 simulate_and_publish(
                     settings,
                     catalog_path=catalog,
@@ -83,9 +83,15 @@ def run_demo(settings: Settings, *, charge_points: int, seed: int, minutes: floa
             asyncio.run(wait_drained(settings, progress=lambda lag: say(f"records still in flight: {lag:,}")))
             if worker.poll() is not None:
                 raise RuntimeError(f"worker exited with {worker.returncode}; see {settings.state_dir}/logs/worker.log")
+            summary = read_summary(connect(settings), settings.clickhouse_database)
             print()
-            print(render(read_summary(connect(settings), settings.clickhouse_database)))
+            print(render(summary))
             print()
+            planted = sum(simulated.bad_frames.values())
+            say(
+                f"reconciliation: {summary.sessions:,} of {len(simulated.expected):,} simulated sessions rated, "
+                f"{summary.dead_letters:,} dead letters for {planted:,} planted bad frames"
+            )
         finally:
             stop_worker(worker)
     say("stopped everything it started")

@@ -79,6 +79,15 @@ def _money(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.01'), rounding='ROUND_HALF_UP'):,.2f}"
 
 
+def bar_chart(values: list[tuple[str, Decimal]], width: int = 40) -> list[str]:
+    """Horizontal bars scaled to the largest value, so the report's numbers can be compared at a glance."""
+    top = max((value for _, value in values), default=Decimal(0))
+    if top <= 0:
+        return []
+    label = max(len(name) for name, _ in values)
+    return [f"  {name:<{label}} {'█' * round(width * value / top):<{width}} {value:,.0f}" for name, value in values]
+
+
 def render(summary: Summary) -> str:
     lines = [
         f"charging events {summary.events:,}   sessions rated {summary.sessions:,}   "
@@ -89,6 +98,8 @@ def render(summary: Summary) -> str:
     for tenant, site, currency, count, kwh, net, gross in summary.revenue:
         amounts = f"{Decimal(kwh):>12,.3f} {_money(net):>14} {_money(gross):>14}"
         lines.append(f"{tenant:<20} {site:<22} {currency:<4} {count:>8,} {amounts}")
+    lines += ["", "energy by site (kWh):"]
+    lines += bar_chart([(f"{site}", Decimal(kwh)) for _, site, _, _, kwh, _, _ in summary.revenue])
     lines += ["", "notifications sent:"]
     lines += [f"  {kind:<24} {channel:<8} {count:>6,}" for kind, channel, count in summary.notification_kinds]
     lines += ["", "dead-lettered frames:"]

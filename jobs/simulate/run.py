@@ -6,7 +6,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from jobs.simulate.fleet import simulate_day
+from jobs.simulate.fleet import SimulationResult, simulate_day
 from jobs.simulate.publish import publish
 from pipelines.catalog.load import load_catalog
 from pipelines.config import Settings
@@ -23,7 +23,7 @@ async def simulate_and_publish(
     charge_points: int | None,
     speedup: float | None,
     bad_frame_share: float,
-) -> int:
+) -> SimulationResult:
     catalog = load_catalog(catalog_path)
     result = simulate_day(
         catalog, seed=seed, day=day or DEFAULT_DAY, charge_points=charge_points, bad_frame_share=bad_frame_share
@@ -41,4 +41,4 @@ async def simulate_and_publish(
     await publish(
         result.frames, settings.kafka_bootstrap_servers, settings.topics.inbound, speedup=speedup, progress=progress
     )
-    return total
+    return result
