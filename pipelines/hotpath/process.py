@@ -7,7 +7,7 @@ from datetime import datetime
 
 import orjson
 
-from pipelines.ingest.dedup import Deduplicator
+from pipelines.ingest.dedup import Deduplicator, digest
 from pipelines.ingest.logic import ingest_frame
 from pipelines.ingest.models import ChargingEvent, DeadLetter
 from pipelines.sessions.logic import step
@@ -39,6 +39,8 @@ class BatchResult:
     dead_letters: list[tuple[int, DeadLetter]] = field(default_factory=list)
     closed: list[tuple[int, ClosedSession]] = field(default_factory=list)
     touched: set[str] = field(default_factory=set)
+    # (state key, dedup digest) of each entry of `events`, so `mark_written` does not hash every id again
+    dedup_keys: list[tuple[str, bytes]] = field(default_factory=list)
 
 
 def state_key(event: ChargingEvent) -> str:
@@ -70,20 +72,30 @@ class FrameProcessor:
             )
             if isinstance(ingested, DeadLetter):
                 result.dead_letters.append((record.partition, ingested))
-                continue
-            fresh = [event for event in ingested if event.event_id not in in_batch]
-            if fresh:
-                in_batch.update(event.event_id for event in fresh)
-                self._apply(record.partition, fresh, result)
+            elif ingested:
+                self._apply(record.partition, ingested, in_batch, result)
         return result
 
-    def _apply(self, partition: int, events: list[ChargingEvent], result: BatchResult) -> None:
+    def _apply(self, partition: int, events: list[ChargingEvent], in_batch: set[str], result: BatchResult) -> None:
+        """Sessionize the events of one frame (all of one charge point) seen neither in this batch nor before.
+
+        A frame whose events all repeat earlier ones of the batch touches no new key: the first copy did.
+        """
         key = state_key(events[0])
         state = self.states.get(key)
         if state is None:
             state = self.states[key] = KeyState(partition, new_state(), Deduplicator())
-        for event in state.dedup.fresh(events):
+        dedup = state.dedup
+        for event in events:
+            event_id = event.event_id
+            if event_id in in_batch:
+                continue
+            in_batch.add(event_id)
+            dedup_key = digest(event_id)
+            if not dedup.is_new(dedup_key):
+                continue
             result.events.append((partition, event))
+            result.dedup_keys.append((key, dedup_key))
             state.sessions, outputs = step(state.sessions, event)
             for output in outputs:
                 if isinstance(output, ClosedSession):
@@ -94,8 +106,10 @@ class FrameProcessor:
 
     def mark_written(self, result: BatchResult) -> None:
         """Remember the batch's events as seen; call only once its outputs are durably written."""
-        for _, event in result.events:
-            self.states[state_key(event)].dedup.remember((event,))
+        if len(result.dedup_keys) != len(result.events):  # a result not built by `process`
+            result.dedup_keys = [(state_key(event), digest(event.event_id)) for _, event in result.events]
+        for key, dedup_key in result.dedup_keys:
+            self.states[key].dedup.remember_keys((dedup_key,))
 
     def snapshot(self, key: str) -> bytes:
         state = self.states[key]

@@ -43,8 +43,30 @@ class Frame(NamedTuple):
     error_description: str | None = None
 
 
+MAX_CACHED_TIMESTAMPS = 4096
+MAX_CACHED_TIMESTAMP_CHARS = 40  # longer texts (odd precisions, junk) are rare: parsed, not kept
+_TIMESTAMPS: dict[str, datetime | None] = {}
+_UNSEEN = object()
+
+
 def parse_timestamp(text: str) -> datetime | None:
-    """ISO 8601 with an offset or Z, as aware UTC; None when unparseable or without offset."""
+    """ISO 8601 with an offset or Z, as aware UTC; None when unparseable or without offset.
+
+    Cached by text: a fleet's stations stamp their samples with the same clock-aligned instants and a frame's
+    own timestamp often repeats its envelope's, so a dict hit (~0.1 us) replaces most parses (~0.6 us). The
+    cache is emptied when full and keeps only short texts, so it stays small without LRU bookkeeping.
+    """
+    moment = _TIMESTAMPS.get(text, _UNSEEN)
+    if moment is _UNSEEN:
+        moment = _parse_timestamp(text)
+        if len(text) <= MAX_CACHED_TIMESTAMP_CHARS:
+            if len(_TIMESTAMPS) >= MAX_CACHED_TIMESTAMPS:
+                _TIMESTAMPS.clear()
+            _TIMESTAMPS[text] = moment
+    return moment  # type: ignore[return-value]
+
+
+def _parse_timestamp(text: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:

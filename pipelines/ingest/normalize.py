@@ -45,6 +45,7 @@ _DEFAULT_UNIT = {ENERGY: "Wh", POWER: "W", CURRENT: "A", SOC: "Percent"}
 _PHASES = {"L1": "L1", "L2": "L2", "L3": "L3", "L1-N": "L1", "L2-N": "L2", "L3-N": "L3"}
 _NOT_THE_METER = frozenset({"EV", "Body", "Cable"})
 _HUNDRED = Decimal(100)
+_ZERO = Decimal(0)
 
 
 class _EventShell:
@@ -161,36 +162,33 @@ _SLOTS = {ENERGY: 0, POWER: 1, CURRENT: 2, SOC: 3}
 _PLANS: dict[tuple, object] = {}  # bounded: the schema's enums allow at most ~80k shapes
 
 
-def _sampled(element: dict, at: str, problems: list[str]) -> list[Decimal | None]:
-    """[meter_wh, power_w, current_a, soc_percent] of one meterValue element."""
+def _sampled(element: dict, index: int, problems: list[str]) -> list[Decimal | None]:
+    """[meter_wh, power_w, current_a, soc_percent] of meterValue[index]."""
     totals: list[Decimal | None] = [None, None, None, None]
     phased: dict[tuple[int, str], Decimal] | None = None
     for sv in element["sampledValue"]:
-        shape = (sv.get("measurand", ENERGY), sv.get("unit"), sv.get("phase"), sv.get("location"), sv.get("format"))
+        get = sv.get
+        shape = (get("measurand", ENERGY), get("unit"), get("phase"), get("location"), get("format"))
         plan = _PLANS.get(shape)
         if plan is None:
             plan = _PLANS[shape] = _plan(*shape) or ()
         if not plan:
             continue
         if type(plan) is str:
-            problems.append(f"{at}.sampledValue[{element['sampledValue'].index(sv)}].unit: {plan}")
+            problems.append(f"{_sampled_value_at(element, index, sv)}.unit: {plan}")
             continue
         slot, scale, phase = plan
-        text = sv["value"]
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite() or number.adjusted() > MAX_MAGNITUDE or number < 0:
+        number = reading(sv["value"])
+        if number is None:
             problems.append(
-                f"{at}.sampledValue[{element['sampledValue'].index(sv)}].value: {text[:40]!r} is not "
+                f"{_sampled_value_at(element, index, sv)}.value: {sv['value'][:40]!r} is not "
                 f"a finite non-negative number below 10^{MAX_MAGNITUDE}"
             )
             continue
         if scale is not None:
             number *= scale
         if slot == 3 and number > _HUNDRED:
-            problems.append(f"{at}.sampledValue[{element['sampledValue'].index(sv)}].value: SoC {text[:40]} > 100%")
+            problems.append(f"{_sampled_value_at(element, index, sv)}.value: SoC {sv['value'][:40]} > 100%")
         elif phase is None:
             if totals[slot] is None:
                 totals[slot] = number
@@ -200,6 +198,44 @@ def _sampled(element: dict, at: str, problems: list[str]) -> list[Decimal | None
     if phased:
         _add_phases(totals, phased)
     return totals
+
+
+def _sampled_value_at(element: dict, index: int, sv: dict) -> str:
+    """Where a sampled value sits, for problem texts (the first equal element's position, as always reported)."""
+    return f"meterValue[{index}].sampledValue[{element['sampledValue'].index(sv)}]"
+
+
+MAX_CACHED_READINGS = 4096
+MAX_CACHED_READING_CHARS = 24
+_READINGS: dict[str, Decimal | None] = {}
+_UNREAD = object()
+
+
+def reading(text: str) -> Decimal | None:
+    """A sampled value as a finite, non-negative Decimal below 10^MAX_MAGNITUDE; None when it is not one.
+
+    Cached by text: steady chargers repeat their power and current readings ("11000", "16.0") and idle ones
+    report "0", so a dict hit (~0.1 us) replaces Decimal construction plus three checks (~0.8 us). Decimals are
+    immutable, so sharing one is safe. Emptied when full and only short texts are kept, so it stays small.
+    """
+    number = _READINGS.get(text, _UNREAD)
+    if number is _UNREAD:
+        number = _parse_reading(text)
+        if len(text) <= MAX_CACHED_READING_CHARS:
+            if len(_READINGS) >= MAX_CACHED_READINGS:
+                _READINGS.clear()
+            _READINGS[text] = number
+    return number  # type: ignore[return-value]
+
+
+def _parse_reading(text: str) -> Decimal | None:
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    if not number.is_finite() or number.adjusted() > MAX_MAGNITUDE or number < _ZERO:
+        return None
+    return number
 
 
 def _add_phases(totals: list[Decimal | None], phased: dict[tuple[int, str], Decimal]) -> None:
@@ -217,9 +253,8 @@ def _meter_values(env: Envelope, frame: Frame, payload: str, problems: list[str]
     transaction_id = str(p["transactionId"]) if "transactionId" in p else None
     events = []
     for index, element in enumerate(p["meterValue"]):
-        at = f"meterValue[{index}]"
-        when = station_time(element["timestamp"], f"{at}.timestamp", env, problems)
-        meter_wh, power_w, current_a, soc = _sampled(element, at, problems)
+        when = station_time(element["timestamp"], f"meterValue[{index}].timestamp", env, problems)
+        meter_wh, power_w, current_a, soc = _sampled(element, index, problems)
         events.append(
             make_event(
                 env, frame, "MeterValues", EventKind.METER_VALUES, when, payload, index, connector_id,

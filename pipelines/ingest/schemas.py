@@ -63,9 +63,25 @@ _TYPE_TEST = {
 }
 
 
+MAX_CACHED_DATE_TIMES = 4096
+MAX_CACHED_DATE_TIME_CHARS = 40  # longer texts (odd precisions, junk) are rare: checked, not kept
+_DATE_TIME_VERDICTS: dict[str, bool] = {}
+
+
 def is_date_time(text: str) -> bool:
-    """RFC 3339 shape (date, 'T', time with seconds, offset or Z); calendar validity is checked when parsed."""
-    return _DATE_TIME.fullmatch(text) is not None
+    """RFC 3339 shape (date, 'T', time with seconds, offset or Z); calendar validity is checked when parsed.
+
+    Cached by text (the regex costs ~1 us, a dict hit ~0.1 us): stations of a fleet stamp samples with the same
+    clock-aligned instants. Emptied when full and only for short texts, so it stays small.
+    """
+    verdict = _DATE_TIME_VERDICTS.get(text)
+    if verdict is None:
+        verdict = _DATE_TIME.fullmatch(text) is not None
+        if len(text) <= MAX_CACHED_DATE_TIME_CHARS:
+            if len(_DATE_TIME_VERDICTS) >= MAX_CACHED_DATE_TIMES:
+                _DATE_TIME_VERDICTS.clear()
+            _DATE_TIME_VERDICTS[text] = verdict
+    return verdict
 
 
 def is_multiple_of(value: int | float, divisor: int | float) -> bool:

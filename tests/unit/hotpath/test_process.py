@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from pipelines.hotpath.process import FrameProcessor, InboundRecord
+from pipelines.hotpath.process import BatchResult, FrameProcessor, InboundRecord
 from tests.integration.frames import session
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -57,3 +57,22 @@ def test_a_batch_whose_write_failed_is_processed_again_on_replay() -> None:
     replay = FrameProcessor("ocpp.inbound").process(records(frames[:3]), READ_AT)
     assert [e.event_id for _, e in replay.events] == [e.event_id for _, e in first.events]
     assert len(processor.process(records(frames[:3]), READ_AT).events) == 3
+
+
+def test_mark_written_also_takes_a_result_built_by_hand() -> None:
+    frames = session("CP-1", 7, "TAG", T0, 100, 5000, charge_min=30)
+    processor = FrameProcessor("ocpp.inbound")
+    result = processor.process(records(frames), READ_AT)
+    assert len(result.dedup_keys) == len(result.events)
+    processor.mark_written(BatchResult(events=list(result.events)))  # no digests carried along
+    assert processor.process(records(frames, 1000), READ_AT).events == []
+
+
+def test_a_frame_repeated_in_one_batch_yields_its_events_once() -> None:
+    frames = session("CP-1", 7, "TAG", T0, 100, 5000, charge_min=30)
+    processor = FrameProcessor("ocpp.inbound")
+    result = processor.process(records([frames[0], frames[0], frames[1], frames[0]]), READ_AT)
+    assert [e.event_id for _, e in result.events] == [
+        e.event_id for _, e in processor.process(records(frames[:2]), READ_AT).events
+    ]
+    assert result.touched == {"e2e/CP-1"}

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipelines.ingest.dedup import Deduplicator
+from pipelines.ingest.dedup import Deduplicator, digest
 from pipelines.ingest.models import ChargingEvent, EventKind
 from tests.unit.ingest.frames import READ_AT
 
@@ -55,3 +55,13 @@ def test_snapshot_round_trip_keeps_the_window(ids, capacity):
 def test_broken_snapshots_are_refused(raw):
     with pytest.raises(ValueError):
         Deduplicator.from_bytes(raw)
+
+
+@given(st.lists(st.text(max_size=4), max_size=30), st.lists(st.text(max_size=4), max_size=10), st.integers(1, 8))
+def test_digest_keys_behave_like_events(remembered, probe, capacity):
+    by_events, by_keys = Deduplicator(capacity), Deduplicator(capacity)
+    by_events.remember([event(i) for i in remembered])
+    by_keys.remember_keys([digest(event(i).event_id) for i in remembered])
+    assert by_keys.to_bytes() == by_events.to_bytes()
+    fresh_ids = {e.event_id for e in by_events.fresh([event(i) for i in probe])}
+    assert {event(i).event_id for i in probe if by_keys.is_new(digest(event(i).event_id))} == fresh_ids

@@ -1,8 +1,18 @@
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from pipelines.ingest.envelope import IngestError, parse_envelope, parse_frame, parse_timestamp
+from pipelines.ingest.envelope import (
+    _TIMESTAMPS,
+    MAX_CACHED_TIMESTAMPS,
+    IngestError,
+    _parse_timestamp,
+    parse_envelope,
+    parse_frame,
+    parse_timestamp,
+)
 from pipelines.ingest.models import DeadLetterClass
 from tests.unit.ingest.frames import READ_AT, envelope
 
@@ -54,3 +64,18 @@ def test_timestamps():
     assert parse_timestamp("2026-11-23T11:00:00+01:00") == datetime(2026, 11, 23, 10, tzinfo=UTC)
     assert parse_timestamp("2026-11-23T10:00:00") is None
     assert parse_timestamp("nonsense") is None
+
+
+@given(st.sampled_from(["2026-11-23T10:00:00Z", "2026-11-23t10:00:00z", "2026-11-23T10:00:00", "x"]) | st.text())
+def test_cached_timestamps_equal_fresh_parses(text):
+    expected = _parse_timestamp(text)
+    assert parse_timestamp(text) == expected
+    assert parse_timestamp(text) == expected  # the second answer comes from the cache
+
+
+def test_timestamp_cache_stays_bounded():
+    for n in range(MAX_CACHED_TIMESTAMPS + 10):
+        parse_timestamp(f"2026-11-23T10:00:00.{n}Z")
+    assert parse_timestamp("2026-11-23T10:00:00Z" + " " * 100) is None
+    assert len(_TIMESTAMPS) <= MAX_CACHED_TIMESTAMPS
+    assert all(len(text) <= 40 for text in _TIMESTAMPS)

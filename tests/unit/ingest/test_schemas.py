@@ -2,7 +2,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.ingest.schemas import compile_schema, is_multiple_of, ocpp16_schemas, schema_problems
+from pipelines.ingest.schemas import (
+    _DATE_TIME,
+    _DATE_TIME_VERDICTS,
+    MAX_CACHED_DATE_TIMES,
+    compile_schema,
+    is_date_time,
+    is_multiple_of,
+    ocpp16_schemas,
+    schema_problems,
+)
 
 ACTIONS = ocpp16_schemas()
 anything = st.recursive(
@@ -97,3 +106,18 @@ def test_problems_are_readable_and_capped():
         "chargePointModel: 1 is not of type 'string' (rule type)",
         f"chargePointVendor: '{'v' * 30}' is too long (rule maxLength)",
     ]
+
+
+@given(st.sampled_from(["2026-11-23T06:01:00Z", "2026-11-23t06:01:00.5+02:00", "2026-11-23 06:01:00Z", ""]) | st.text())
+def test_cached_date_time_verdict_is_the_regex_verdict(text):
+    expected = _DATE_TIME.fullmatch(text) is not None
+    assert is_date_time(text) is expected
+    assert is_date_time(text) is expected  # the second answer comes from the cache
+
+
+def test_date_time_cache_stays_bounded():
+    for n in range(MAX_CACHED_DATE_TIMES + 10):
+        is_date_time(f"2026-11-23T06:01:00.{n}Z")
+    is_date_time("2026-11-23T06:01:00Z" + "0" * 100)
+    assert len(_DATE_TIME_VERDICTS) <= MAX_CACHED_DATE_TIMES
+    assert all(len(text) <= 40 for text in _DATE_TIME_VERDICTS)
