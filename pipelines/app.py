@@ -19,13 +19,21 @@ from pipelines.hotpath.worker import HotPathWorker
 from pipelines.ingest.models import DeadLetter
 from pipelines.notify.route import notification_for
 from pipelines.rating.route import rate_with_catalog
+from pipelines.streaming import faust_transport
 from pipelines.streaming.codec import decoder, encoder
 from pipelines.warehouse.client import connect
 from pipelines.warehouse.sink import WarehouseSink
 
 
+class App(faust.App):
+    """Faust's App on the short-fetch transport (see pipelines/streaming/faust_transport.py)."""
+
+    def _new_transport(self) -> faust_transport.Transport:
+        return faust_transport.Transport(self.conf.broker_consumer, self)
+
+
 def create_app(settings: Settings, *, web: bool = False) -> faust.App:
-    app = faust.App(
+    app = App(
         settings.app_id,
         broker=f"kafka://{settings.kafka_bootstrap_servers}",
         store="memory://",

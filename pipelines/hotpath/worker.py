@@ -127,6 +127,7 @@ class HotPathWorker:
         await producer.start()
         await consumer.start()
         try:
+            await self._check_copartitioned(producer)
             while not stop.is_set():
                 batches = await consumer.getmany(timeout_ms=50, max_records=self.max_records)
                 async with self.batch_lock:
@@ -140,6 +141,15 @@ class HotPathWorker:
         finally:
             await consumer.stop()
             await producer.stop()
+
+    async def _check_copartitioned(self, producer: kafka.AIOKafkaProducer) -> None:
+        """Outputs and state go to the input's partition number, so every topic needs the same count."""
+        t = self.topics
+        names = [t.inbound, t.events, t.deadletter, t.sessions_closed, t.session_state]
+        counts = {name: await kafka.partition_count(producer, name) for name in names}
+        if len(set(counts.values())) > 1:
+            found = ", ".join(f"{name}: {n}" for name, n in counts.items())
+            raise RuntimeError(f"the hot path's topics must have equal partition counts ({found})")
 
     async def _handle(self, batches: dict, producer: kafka.AIOKafkaProducer, consumer: kafka.AIOKafkaConsumer) -> None:
         records = [

@@ -11,6 +11,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pipelines.config import Settings
 
 KeyValue = tuple[bytes | None, bytes]
+# Tansu holds an empty fetch for the whole wait even when data arrives; a short wait bounds the latency
+# each consumer hop adds (see faust_transport.py).
+FETCH_MAX_WAIT_MS = 20
 
 
 def producer(settings: Settings, **overrides: object) -> AIOKafkaProducer:
@@ -35,6 +38,7 @@ def consumer(settings: Settings, *topics: str, group_id: str | None, **overrides
         "auto_offset_reset": "earliest",
         "session_timeout_ms": 10_000,
         "heartbeat_interval_ms": 1_000,
+        "fetch_max_wait_ms": FETCH_MAX_WAIT_MS,
         "max_partition_fetch_bytes": 4 << 20,
         "fetch_max_bytes": 16 << 20,
     }
