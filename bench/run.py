@@ -20,7 +20,7 @@ from pathlib import Path
 
 from aiokafka import TopicPartition
 
-from bench.traffic import fleet, session_frames
+from bench.traffic import bench_catalog, charge_point_ids, fleet, session_frames
 from infra.stack import embedded_stack
 from jobs.catalog_publish import publish_catalog
 from pipelines.config import Settings
@@ -32,8 +32,7 @@ from pipelines.warehouse.migrate import apply_migrations
 from pipelines.warehouse.rows import EVENT_COLUMNS
 
 REPO = Path(__file__).resolve().parents[1]
-# A charger and token of the sample catalog, so latency sessions are rated like any other.
-LATENCY_CP, LATENCY_TENANT, LATENCY_TAG = "DE-SWA-0001", "stadtwerk-aachen", "37DFE702"
+LATENCY_CP, LATENCY_TENANT, LATENCY_TAG = "LAT-00000", "bench", "BENCH0001"
 
 
 def free_port() -> int:
@@ -132,6 +131,29 @@ async def hotpath_rate(settings: Settings, frames: list[tuple[bytes, bytes]]) ->
     }
 
 
+async def pipeline_rate(settings: Settings, frames: list[tuple[bytes, bytes]], sessions: int, prefix: str) -> dict:
+    """Frames in -> rated sessions queryable, through a running worker (hot path, Faust agents, sink)."""
+    client = connect(settings)
+    query = (
+        f"SELECT count() FROM {settings.clickhouse_database}.sessions_current"
+        f" WHERE startsWith(session_id, 'bench/{prefix}-')"
+    )
+    started = time.perf_counter()
+    await produce_all(settings, settings.topics.inbound, frames, settings.partitions)
+    while (rated := client.query(query).result_rows[0][0]) < sessions:
+        if time.perf_counter() - started > 600:
+            raise TimeoutError(f"only {rated} of {sessions} sessions rated after 600 s")
+        await asyncio.sleep(0.05)
+    elapsed = time.perf_counter() - started
+    return {
+        "frames": len(frames),
+        "sessions": sessions,
+        "seconds": elapsed,
+        "frames_per_s": len(frames) / elapsed,
+        "sessions_per_s": sessions / elapsed,
+    }
+
+
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -188,6 +210,12 @@ def run(out: Path, charge_points: int, sessions_per_cp: int, samples: int) -> di
         app_id="bench",
     )
     frames = list(fleet(charge_points, sessions_per_cp, samples))
+    pipe_cps = max(charge_points // 4, 1)
+    pipe_frames = list(fleet(pipe_cps, sessions_per_cp, samples, prefix="PIPE"))
+    catalog = state / "bench-catalog.yaml"
+    catalog.write_text(
+        bench_catalog(charge_point_ids("BENCH", charge_points) + charge_point_ids("PIPE", pipe_cps) + [LATENCY_CP])
+    )
     report: dict = {
         "machine": {"cpus": __import__("os").cpu_count(), "python": sys.version.split()[0]},
         "frames": len(frames),
@@ -195,7 +223,7 @@ def run(out: Path, charge_points: int, sessions_per_cp: int, samples: int) -> di
     with embedded_stack(settings, state):
         ensure_topics(settings.kafka_bootstrap_servers, [*pipeline_topic_specs(settings), TopicSpec("bench.raw", 4)])
         apply_migrations(connect(settings), REPO / "schemas" / "clickhouse", settings.clickhouse_database)
-        asyncio.run(publish_catalog(settings, REPO / "examples" / "catalog.yaml"))
+        asyncio.run(publish_catalog(settings, catalog))
         produce_s = asyncio.run(produce_all(settings, "bench.raw", frames, 4))
         consume_s = asyncio.run(consume_all(settings, "bench.raw", 4, len(frames)))
         insert_rows = 200_000
@@ -222,6 +250,9 @@ def run(out: Path, charge_points: int, sessions_per_cp: int, samples: int) -> di
         )
         try:
             report["latency"] = asyncio.run(latency(settings, 100))
+            pipe = asyncio.run(pipeline_rate(settings, pipe_frames, pipe_cps * sessions_per_cp, "PIPE"))
+            pipe["ratio_to_raw_consume"] = pipe["frames_per_s"] / report["baseline"]["broker_consume_per_s"]
+            report["pipeline"] = pipe
             report["worker_peak_rss_mb"] = peak_rss_mb(worker.pid)
         finally:
             worker.terminate()
@@ -241,6 +272,11 @@ def render(report: dict) -> str:
             "hot path ingest+sessions (frames/s)",
             f"{h['frames_per_s']:,.0f}",
             f"{h['ratio_to_raw_consume']:.2f} x consume",
+        ),
+        (
+            "pipeline frames in -> rated sessions (frames/s)",
+            f"{report['pipeline']['frames_per_s']:,.0f}",
+            f"{report['pipeline']['ratio_to_raw_consume']:.2f} x consume",
         ),
         ("StopTransaction -> rated row p50 (s)", f"{lat['p50_s']:.3f}", ""),
         ("StopTransaction -> rated row p99 (s)", f"{lat['p99_s']:.3f}", ""),

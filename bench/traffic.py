@@ -125,14 +125,17 @@ def session_frames(
     return frames, meter
 
 
+def charge_point_ids(prefix: str, count: int) -> list[str]:
+    return [f"{prefix}-{n:05d}" for n in range(count)]
+
+
 def fleet(
-    charge_points: int, sessions_per_cp: int, samples: int, tenant: str = "bench"
+    charge_points: int, sessions_per_cp: int, samples: int, tenant: str = "bench", prefix: str = "BENCH"
 ) -> Iterator[tuple[bytes, bytes]]:
     """(key, value) frames for a fleet; charge points interleave as they would on a shared topic."""
     per_cp = []
     tx = 1
-    for n in range(charge_points):
-        cp = f"BENCH-{n:05d}"
+    for cp in charge_point_ids(prefix, charge_points):
         frames: list[bytes] = []
         meter = 0
         for s in range(sessions_per_cp):
@@ -145,3 +148,34 @@ def fleet(
         for key, frames in per_cp:
             if i < len(frames):
                 yield key, frames[i]
+
+
+def bench_catalog(charge_points: list[str]) -> str:
+    """A catalog (YAML) with one tenant, site, tariff and token, and the given charge points."""
+    chargers = "\n".join(
+        f"- {{charge_point_id: {cp}, tenant_id: bench, site_id: BENCH-SITE,"
+        f" connectors: [{{connector_id: 1, power_type: AC, max_power_kw: 22}}]}}"
+        for cp in charge_points
+    )
+    return f"""tenants:
+- {{tenant_id: bench, name: Bench, currency: EUR, country: DE}}
+sites:
+- {{site_id: BENCH-SITE, tenant_id: bench, name: Bench, time_zone: Europe/Berlin, default_tariff_id: BENCH-AC}}
+chargers:
+{chargers}
+tokens:
+- {{uid: BENCH0001, tenant_id: bench, account_id: BENCH-A1}}
+accounts:
+- {{account_id: BENCH-A1, tenant_id: bench, name: Bench Driver, email: bench@example.org}}
+tariffs:
+- id: BENCH-AC
+  tenant_id: bench
+  country_code: DE
+  party_id: BEN
+  currency: EUR
+  type: REGULAR
+  elements:
+  - price_components: [{{type: ENERGY, price: 0.40, vat: 19.0, step_size: 1}}]
+  - price_components: [{{type: PARKING_TIME, price: 6.00, vat: 19.0, step_size: 60}}]
+  last_updated: "2026-10-01T00:00:00Z"
+"""

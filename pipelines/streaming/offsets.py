@@ -8,14 +8,11 @@ reported end, fetch once per partition and take the high watermark. A real Kafka
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import defaultdict
 from collections.abc import Iterable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from kafka import KafkaConsumer
-from kafka import TopicPartition as SyncTopicPartition
 
 FETCH_TIMEOUT_S = 10.0
 _CONSUMER_OPTIONS: dict[str, object] = {
@@ -61,43 +58,8 @@ async def _end_offsets(
     return {tp: max(reported[tp], consumer.highwater(tp)) for tp in partitions}
 
 
-def _unanswered(consumer: AIOKafkaConsumer | KafkaConsumer) -> list[str]:
+def _unanswered(consumer: AIOKafkaConsumer) -> list[str]:
     return [f"{tp.topic}[{tp.partition}]" for tp in consumer.assignment() if consumer.highwater(tp) is None]
-
-
-def log_end_offsets_sync(
-    bootstrap: str, topic_partitions: Iterable[SyncTopicPartition], exact_list_offsets: bool
-) -> dict[SyncTopicPartition, int]:
-    """The kafka-python twin of log_end_offsets, for tools and jobs that are not async."""
-    partitions = list(topic_partitions)
-    if not partitions:
-        return {}
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, **_CONSUMER_OPTIONS)
-    try:
-        reported: dict[SyncTopicPartition, int] = consumer.end_offsets(partitions)
-        if exact_list_offsets:
-            return dict(reported)
-        consumer.assign(partitions)
-        for tp, offset in reported.items():
-            consumer.seek(tp, offset)
-        deadline = time.monotonic() + FETCH_TIMEOUT_S
-        while any(consumer.highwater(tp) is None for tp in partitions):
-            if time.monotonic() > deadline:
-                raise OffsetsError(f"no fetch response within {FETCH_TIMEOUT_S:.0f} s for {_unanswered(consumer)}")
-            consumer.poll(timeout_ms=100)
-        return {tp: max(reported[tp], consumer.highwater(tp)) for tp in partitions}
-    finally:
-        consumer.close()
-
-
-async def topic_partitions(bootstrap: str, topics: Iterable[str]) -> list[TopicPartition]:
-    """Every partition of the given topics, as the broker's metadata lists them."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
-    await consumer.start()
-    try:
-        return await _partitions_of(consumer, list(topics))
-    finally:
-        await consumer.stop()
 
 
 async def _partitions_of(consumer: AIOKafkaConsumer, topics: list[str]) -> list[TopicPartition]:
@@ -130,16 +92,3 @@ async def consumer_lag(
         position = committed[tp] if committed[tp] is not None else starts[tp]
         lag[tp.topic] += max(0, ends[tp] - position)
     return dict(lag)
-
-
-async def wait_until_drained(
-    bootstrap: str, group_id: str, topics: Iterable[str], exact_list_offsets: bool, timeout_s: float = 60.0
-) -> dict[str, int]:
-    """Poll consumer_lag until it is zero on every topic; returns the last lag (all zeros on success)."""
-    names = list(topics)
-    deadline = time.monotonic() + timeout_s
-    while True:
-        lag = await consumer_lag(bootstrap, group_id, names, exact_list_offsets)
-        if not any(lag.values()) or time.monotonic() > deadline:
-            return lag
-        await asyncio.sleep(0.2)

@@ -5,9 +5,8 @@ from collections import Counter
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from kafka import TopicPartition as SyncTopicPartition
 
-from pipelines.streaming.offsets import consumer_lag, log_end_offsets, log_end_offsets_sync, wait_until_drained
+from pipelines.streaming.offsets import consumer_lag, log_end_offsets
 from pipelines.streaming.topics import TopicSpec, ensure_topics
 
 PARTITIONS = 3
@@ -64,13 +63,6 @@ async def test_plain_end_offsets_are_short_on_tansu(broker: str, produced: tuple
     assert sum(trusted.values()) < RECORDS
 
 
-def test_sync_variant_agrees(broker: str, produced: tuple[str, Counter[int]]) -> None:
-    topic, counts = produced
-    partitions = [SyncTopicPartition(topic, p) for p in range(PARTITIONS)]
-    ends = log_end_offsets_sync(broker, partitions, exact_list_offsets=False)
-    assert {tp.partition: offset for tp, offset in ends.items()} == dict(counts)
-
-
 async def test_empty_partitions_end_at_zero(broker: str) -> None:
     topic = _fresh_topic(broker)
     partitions = [TopicPartition(topic, p) for p in range(PARTITIONS)]
@@ -111,7 +103,7 @@ async def test_consumer_lag_reaches_zero_after_group_commits(broker: str, produc
         await consumer.commit()
     finally:
         await consumer.stop()
-    assert await wait_until_drained(broker, group, [topic], exact_list_offsets=False, timeout_s=5) == {topic: 0}
+    assert await consumer_lag(broker, group, [topic], exact_list_offsets=False) == {topic: 0}
     assert counts.total() == RECORDS
 
 
