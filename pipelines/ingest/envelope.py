@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeGuard
 
 from pipelines.ingest.models import DeadLetterClass
 
@@ -80,7 +80,7 @@ def _parse_timestamp(text: str) -> datetime | None:
     return moment if tz is UTC else moment.astimezone(UTC)
 
 
-def _readable_id(value: object) -> bool:
+def _readable_id(value: object) -> TypeGuard[str]:
     return type(value) is str and 0 < len(value) <= MAX_ID_CHARS and "/" not in value
 
 
@@ -150,7 +150,7 @@ def parse_frame(envelope: Envelope) -> Frame:
     raise IngestError(DeadLetterClass.BAD_FRAME, "; ".join(frame_problems(m, envelope.action)))
 
 
-_SHAPES = {
+_SHAPES: dict[int, tuple[str, int, dict[int, type]]] = {
     CALL: ("CALL [2, id, action, payload]", 4, {2: str, 3: dict}),
     CALLRESULT: ("CALLRESULT [3, id, payload]", 3, {2: dict}),
     CALLERROR: ("CALLERROR [4, id, code, description, details]", 5, {2: str, 3: str, 4: dict}),

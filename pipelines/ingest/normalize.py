@@ -57,6 +57,30 @@ class _EventShell:
 
     __slots__ = tuple(f.name for f in fields(ChargingEvent))
 
+    # ChargingEvent's fields, declared for the type checker only (annotations create no class attributes)
+    event_id: str
+    tenant_id: str
+    charge_point_id: str
+    protocol: str
+    direction: str
+    message_type: int
+    message_id: str
+    action: str
+    kind: EventKind
+    received_at: datetime
+    station_time: datetime | None
+    connector_id: int | None
+    transaction_id: str | None
+    id_tag: str | None
+    meter_wh: Decimal | None
+    power_w: Decimal | None
+    current_a: Decimal | None
+    soc_percent: Decimal | None
+    status: str | None
+    error_code: str | None
+    reason: str | None
+    payload: str
+
 
 def _shell_is_compatible() -> bool:
     shell = _EventShell()
@@ -120,8 +144,8 @@ def make_event(
     e.error_code = error_code
     e.reason = reason
     e.payload = payload
-    e.__class__ = ChargingEvent  # type: ignore[assignment]
-    return e  # type: ignore[return-value]
+    e.__class__ = ChargingEvent  # type: ignore[assignment]  # deliberate: same slot layout, checked at import
+    return e  # type: ignore[return-value]  # it is a ChargingEvent now; cast() would cost a call per event
 
 
 def station_time(text: str, field: str, env: Envelope, problems: list[str]) -> datetime | None:
@@ -146,7 +170,13 @@ def check_meter(value: int, field: str, problems: list[str]) -> None:
         problems.append(f"{field}: {value} Wh is negative")
 
 
-def _plan(measurand: str, unit: str | None, phase: str | None, location: str | None, fmt: str | None) -> object:
+_Plan = tuple[int, int | None, str | None]  # (slot, scale, phase); a plain tuple, so unpacking stays on the fast path
+_Shape = tuple[str, str | None, str | None, str | None, str | None]  # measurand, unit, phase, location, format
+
+
+def _plan(
+    measurand: str, unit: str | None, phase: str | None, location: str | None, fmt: str | None
+) -> _Plan | str | None:
     """What to do with a sampled value of this shape: None (skip), a problem text, or (slot, scale, phase)."""
     if measurand not in _DEFAULT_UNIT or fmt == "SignedData" or (measurand != SOC and location in _NOT_THE_METER):
         return None
@@ -159,7 +189,8 @@ def _plan(measurand: str, unit: str | None, phase: str | None, location: str | N
 
 
 _SLOTS = {ENERGY: 0, POWER: 1, CURRENT: 2, SOC: 3}
-_PLANS: dict[tuple, object] = {}  # bounded: the schema's enums allow at most ~80k shapes
+# () means skip; bounded: the schema's enums allow at most ~80k shapes
+_PLANS: dict[_Shape, _Plan | str | tuple[()]] = {}
 
 
 def _sampled(element: dict, index: int, problems: list[str]) -> list[Decimal | None]:
@@ -174,7 +205,7 @@ def _sampled(element: dict, index: int, problems: list[str]) -> list[Decimal | N
             plan = _PLANS[shape] = _plan(*shape) or ()
         if not plan:
             continue
-        if type(plan) is str:
+        if type(plan) is not tuple:  # a problem text (an exact-type test narrows only when it holds)
             problems.append(f"{_sampled_value_at(element, index, sv)}.unit: {plan}")
             continue
         slot, scale, phase = plan

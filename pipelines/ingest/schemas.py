@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 import ocpp
@@ -105,7 +105,7 @@ class _Compiler:
         self.lines.append("    return False")
         namespace = dict(self.constants)
         exec(compile("\n".join(self.lines), f"<schema {self.root.get('title', '?')}>", "exec"), namespace)  # noqa: S102
-        return namespace["check"]
+        return cast(Check, namespace["check"])  # defined by the exec above
 
     def fresh_name(self, prefix: str) -> str:
         self.counter += 1
