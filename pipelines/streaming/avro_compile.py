@@ -27,7 +27,7 @@ from pipelines.streaming.avro_schema import (
     read_schemas,
 )
 
-__all__ = ["CompiledCodec", "SchemaCompileError", "compile_codecs"]
+__all__ = ["CompiledCodec", "RowLayout", "SchemaCompileError", "compile_codecs", "compile_row_decoders"]
 
 DECODE_ERRORS = (LookupError, ValueError, TypeError, ArithmeticError, rt.AvroCodecError)
 ENCODE_ERRORS = (LookupError, ValueError, TypeError, AttributeError, ArithmeticError)
@@ -40,6 +40,18 @@ class CompiledCodec:
     encode: Callable[[Any], bytes]
     decode: Callable[[bytes], Any]
     source: str
+
+
+@dataclass(frozen=True)
+class RowLayout:
+    """A table row read straight from a flat record: each column is the record field of the same name.
+
+    Enum-bound string fields arrive as their plain string value; null_defaults gives the value a null field
+    takes in a column that cannot hold null (e.g. ("tenant_id", "")).
+    """
+
+    columns: tuple[str, ...]
+    null_defaults: tuple[tuple[str, Any], ...] = ()
 
 
 class _Emitter:
@@ -282,6 +294,42 @@ class _Emitter:
             ]
         )
 
+    def row_source(self, record: Record, layout: RowLayout) -> str:
+        short, ident = record.short_name, _ident(record.name)
+        defaults = dict(layout.null_defaults)
+        read, fields = [], {}
+        for field in record.fields:
+            enum = self.enums.get((short, field.name))
+            fields[field.name] = self.fresh(f"f_{field.name}_")
+            read += self.decode(field.type, fields[field.name], enum)
+            if enum is not None:
+                target = fields[field.name]
+                read.append(
+                    f"{target} = {target}.value"
+                    if not isinstance(field.type, Nullable)
+                    else f"{target} = None if {target} is None else {target}.value"
+                )
+        columns = [
+            fields[c] if c not in defaults else f"({fields[c]} if {fields[c]} is not None else {defaults[c]!r})"
+            for c in layout.columns
+        ]
+        return "\n".join(
+            [
+                f"def row_{ident}(buf):",
+                "    if type(buf) is not bytes:",
+                "        buf = bytes(buf)",
+                "    pos = 0",
+                "    try:",
+                *_indent(read, 2),
+                "    except _DECODE_ERRORS as exc:",
+                f"        raise _rt.AvroCodecError(f'not a valid {short}: {{exc!r}} (at offset {{pos}})') from exc",
+                "    if pos != len(buf):",
+                f"        raise _rt.AvroCodecError(f'{{len(buf) - pos}} trailing bytes after a {short}')",
+                f"    return ({', '.join(columns)},)",
+                "",
+            ]
+        )
+
 
 def _indent(lines: list[str], depth: int = 1) -> list[str]:
     return [f"{'    ' * depth}{line}" for line in lines] or [f"{'    ' * depth}pass"]
@@ -304,8 +352,9 @@ def _encode_error(name: str, record: Any, exc: Exception) -> rt.AvroCodecError:
     problems = []
     for (record_name, field), check in _FIELD_CHECKS.items():
         if record_name == name:
+            discarded: list[bytes] = []
             try:
-                check(record, [].append)
+                check(record, discarded.append)
             except Exception as field_exc:
                 problems.append(f"{field}: {type(field_exc).__name__}: {field_exc}")
     found = "; ".join(problems) or f"{type(exc).__name__}: {exc}"
@@ -393,3 +442,54 @@ def compile_codecs(
         for record in records.values()
         for short in [record.short_name]
     }
+
+
+def _check_row_layouts(records: dict[str, Record], layouts: Mapping[str, RowLayout]) -> list[str]:
+    problems = []
+    by_short = {record.short_name: record for record in records.values()}
+    for short, layout in layouts.items():
+        record = by_short.get(short)
+        if record is None:
+            problems.append(f"{short}: no such record in the schemas")
+            continue
+        kinds = {f.name: f.type for f in record.fields}
+        nested = [
+            n for n, k in kinds.items() if isinstance(k.inner if isinstance(k, Nullable) else k, RecordRef | Array)
+        ]
+        if nested:
+            problems.append(f"{short}: row layouts need flat records, fields {nested} nest records or arrays")
+        if sorted(layout.columns) != sorted(kinds):
+            missing, extra = sorted(set(kinds) - set(layout.columns)), sorted(set(layout.columns) - set(kinds))
+            problems.append(
+                f"{short}: columns must name each field once (fields not in a column: {missing}; "
+                f"columns that are no field: {extra}; {len(layout.columns)} columns for {len(kinds)} fields)"
+            )
+        for name, default in layout.null_defaults:
+            if not isinstance(kinds.get(name), Nullable):
+                problems.append(f"{short}.{name}: a null default needs a nullable field")
+            elif not isinstance(default, str | int | bool | bytes):
+                problems.append(f"{short}.{name}: null default {default!r} must be a str, int, bool or bytes literal")
+    return problems
+
+
+def compile_row_decoders(
+    schemas: Sequence[Any],
+    layouts: Mapping[str, RowLayout],
+    enums: Mapping[tuple[str, str], type[Enum]] | None = None,
+) -> dict[str, Callable[[bytes], tuple[Any, ...]]]:
+    """Schemaless Avro bytes -> table row tuple, for each flat record named in layouts (short names).
+
+    Reads the same bytes as compile_codecs' decoder and fails the same way, without building the record;
+    raises SchemaCompileError listing every layout that does not match its schema.
+    """
+    records, _ = read_schemas(schemas)
+    enums = dict(enums or {})
+    problems = _check_row_layouts(records, layouts)
+    if problems:
+        raise SchemaCompileError("cannot lay Avro records out as rows:\n  " + "\n  ".join(problems))
+    emitter = _Emitter(records, enums)
+    by_short = {record.short_name: record for record in records.values()}
+    sources = [emitter.row_source(by_short[short], layout) for short, layout in layouts.items()]
+    namespace = {**_namespace(), **emitter.constants}
+    exec(compile("\n".join(sources), "<avro_compile rows>", "exec"), namespace)  # noqa: S102 - our own code
+    return {short: namespace[f"row_{_ident(by_short[short].name)}"] for short in layouts}

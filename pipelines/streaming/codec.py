@@ -4,7 +4,8 @@ Records travel schemaless (no per-message header): each topic name carries its s
 (charging.events.v1 <-> chargeledger.v1.ChargingEvent). Decimals are quantized to the schema's scale
 with ROUND_HALF_EVEN before encoding, because Avro decimals have a fixed scale.
 encoder()/decoder() use code that avro_compile generates from the schemas (fastavro is too slow for the
-hot path); to_avro_dict/from_avro_dict with fastavro remain as the reference the tests compare against.
+hot path), and row_decoder() reads a flat record straight into a warehouse row; to_avro_dict/from_avro_dict
+with fastavro remain as the reference the tests compare against.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pipelines.ingest.models import ChargingEvent, DeadLetter, DeadLetterClass, 
 from pipelines.notify.models import Notification
 from pipelines.rating.models import LineItem, RatedSession
 from pipelines.sessions.models import ChargingPeriod, ClosedSession, PeriodKind
-from pipelines.streaming.avro_compile import CompiledCodec, compile_codecs
+from pipelines.streaming.avro_compile import CompiledCodec, RowLayout, compile_codecs, compile_row_decoders
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "avro"
 # Order matters: a schema must be parsed before the ones that name it.
@@ -169,3 +170,12 @@ def encoder(name: str) -> Callable[[Any], bytes]:
 def decoder(name: str) -> Callable[[bytes], Any]:
     """Schemaless Avro bytes -> record; raises avro_runtime.AvroCodecError on bytes that are not one."""
     return compiled_codecs()[name].decode
+
+
+@cache
+def row_decoder(name: str, layout: RowLayout) -> Callable[[bytes], tuple[Any, ...]]:
+    """Schemaless Avro bytes of the flat record `name` -> its row in `layout`, without building the record.
+
+    Fails on the same bytes as decoder(name), with the same AvroCodecError.
+    """
+    return compile_row_decoders(list(schema_json().values()), {name: layout}, ENUMS)[name]

@@ -8,6 +8,7 @@ from typing import Any
 from pipelines.ingest.models import ChargingEvent, DeadLetter
 from pipelines.notify.models import Notification
 from pipelines.rating.models import RatedSession
+from pipelines.streaming.avro_compile import RowLayout
 
 Row = tuple[Any, ...]
 
@@ -47,6 +48,17 @@ TABLE_COLUMNS = {
     "session_line_items": LINE_ITEM_COLUMNS,
     "notifications": NOTIFICATION_COLUMNS,
     "dead_letters": DEAD_LETTER_COLUMNS,
+}
+
+# Flat records read straight from Avro into rows (codec.row_decoder): record name -> (table, layout).
+# Each column is the record field of the same name; event_row etc. below are the reference they must equal.
+ROW_LAYOUTS: dict[str, tuple[str, RowLayout]] = {
+    "ChargingEvent": ("charging_events", RowLayout(EVENT_COLUMNS)),
+    "DeadLetter": (
+        "dead_letters",
+        RowLayout(DEAD_LETTER_COLUMNS, null_defaults=(("tenant_id", ""), ("charge_point_id", ""))),
+    ),
+    "Notification": ("notifications", RowLayout(NOTIFICATION_COLUMNS)),
 }
 
 

@@ -20,8 +20,8 @@ from clickhouse_connect.driver.client import Client
 from pipelines.config import Settings
 from pipelines.ingest.models import DeadLetter, DeadLetterClass
 from pipelines.streaming import kafka
-from pipelines.streaming.codec import decoder
-from pipelines.warehouse.rows import TABLE_COLUMNS, group_rows
+from pipelines.streaming.codec import decoder, row_decoder
+from pipelines.warehouse.rows import ROW_LAYOUTS, TABLE_COLUMNS, Row, group_rows
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,17 @@ def topic_decoders(settings: Settings) -> dict[str, Callable[[bytes], Any]]:
         topics.deadletter: decoder("DeadLetter"),
         topics.sessions_rated: decoder("RatedSession"),
         topics.notifications: decoder("Notification"),
+    }
+
+
+def topic_row_readers(settings: Settings) -> dict[str, tuple[str, Callable[[bytes], Row]]]:
+    """Topics of flat records, read straight from Avro into rows of their table (no record built)."""
+    topics = settings.topics
+    names = {topics.events: "ChargingEvent", topics.deadletter: "DeadLetter", topics.notifications: "Notification"}
+    return {
+        topic: (table, row_decoder(name, layout))
+        for topic, name in names.items()
+        for table, layout in [ROW_LAYOUTS[name]]
     }
 
 
@@ -73,6 +84,7 @@ class WarehouseSink:
         self.settings = settings
         self.client = client
         self.decoders = topic_decoders(settings)
+        self.row_readers = topic_row_readers(settings)
         self.stats = SinkStats()
 
     def _decode(self, tp: TopicPartition, message: ConsumerRecord) -> Any:
@@ -81,6 +93,27 @@ class WarehouseSink:
         except Exception as error:  # any decoder failure means a foreign or corrupt record
             log.warning("dead-lettering undecodable record on %s: %s", tp, error)
             return undecodable(tp, message, error)
+
+    def _rows(self, batches: dict[TopicPartition, list[ConsumerRecord]]) -> tuple[int, dict[str, list[Row]]]:
+        """The record count and rows per table of a batch; flat records skip the record dataclass."""
+        tables: dict[str, list[Row]] = {}
+        records, count = [], 0
+        for tp, messages in batches.items():
+            count += len(messages)
+            reader = self.row_readers.get(tp.topic)
+            if reader is None:
+                records += [self._decode(tp, message) for message in messages]
+                continue
+            table, read = reader
+            rows = tables.setdefault(table, [])
+            for message in messages:
+                try:
+                    rows.append(read(message.value))
+                except Exception:  # the record path names the problem and dead-letters it
+                    records.append(self._decode(tp, message))
+        for table, rows in group_rows(records).items():
+            tables.setdefault(table, []).extend(rows)
+        return count, {table: rows for table, rows in tables.items() if rows}
 
     async def run(self, stop: asyncio.Event) -> None:
         consumer = kafka.consumer(self.settings, *self.decoders, group_id=f"{self.settings.app_id}-sink")
@@ -96,10 +129,9 @@ class WarehouseSink:
             await consumer.stop()
 
     async def _write(self, batches: dict) -> None:
-        records = [self._decode(tp, m) for tp, msgs in batches.items() for m in msgs]
-        tables = group_rows(records)
+        count, tables = self._rows(batches)
         await asyncio.to_thread(insert_tables, self.client, self.settings.clickhouse_database, tables)
-        self.stats.records += len(records)
+        self.stats.records += count
         self.stats.batches += 1
         for table, rows in tables.items():
             self.stats.rows[table] = self.stats.rows.get(table, 0) + len(rows)
