@@ -60,8 +60,8 @@ class FrameProcessor:
 
     def process(self, records: list[InboundRecord], read_at: datetime) -> BatchResult:
         result = BatchResult()
-        in_batch: set[str] = set()  # dedup keys are remembered only after the write, so repeats within
-        # one batch are caught here
+        # Dedup keys are remembered only after the write, so repeats within one batch are caught here.
+        in_batch: set[str] = set()
         for record in records:
             ingested = ingest_frame(
                 record.value,
