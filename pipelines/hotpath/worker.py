@@ -1,9 +1,10 @@
 """Kafka adapter of the hot path: batches from ocpp.inbound in, events/dead letters/sessions out.
 
-Order per batch: produce outputs and wait for them, then remember dedup keys and write the touched
-charge points' state to the compacted changelog, then commit input offsets. A crash anywhere replays
-the batch from the last commit against the last durable state, so nothing is lost; downstream tables
-are idempotent, so nothing is doubled.
+Per batch: produce outputs and wait for them, then remember the batch's dedup keys. Per checkpoint (every
+CHECKPOINT_INTERVAL_S, when the input runs dry, and before partitions are handed over): write the changed
+charge points' state to the compacted changelog, then commit input offsets. A crash anywhere replays from
+the last commit against the state of that same checkpoint, so nothing is lost; downstream tables are
+idempotent, so nothing is doubled.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +29,9 @@ from pipelines.streaming.codec import encoder
 from pipelines.streaming.offsets import log_end_offsets
 
 log = logging.getLogger(__name__)
+# How often the state changelog is written and offsets committed. Outputs go out with every batch, so this
+# bounds replay after a crash, not latency; between checkpoints a charge point's state is written once.
+CHECKPOINT_INTERVAL_S = 0.5
 
 
 @dataclass(slots=True)
@@ -36,6 +41,7 @@ class HotPathStats:
     dead_letters: int = 0
     closed_sessions: int = 0
     batches: int = 0
+    checkpoints: int = 0
 
 
 class _Rebalance(ConsumerRebalanceListener):
@@ -48,6 +54,7 @@ class _Rebalance(ConsumerRebalanceListener):
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         async with self.worker.batch_lock:
+            await self.worker.checkpoint()  # hand over committed offsets with the state that matches them
             partitions = {tp.partition for tp in revoked}
             self.worker.processor.drop_partitions(partitions)
             self.worker.to_restore -= partitions
@@ -86,6 +93,11 @@ class HotPathWorker:
         self.stats = HotPathStats()
         self.batch_lock = asyncio.Lock()
         self.to_restore: set[int] = set()
+        self._dirty: set[str] = set()  # charge points changed since the last checkpoint
+        self._uncommitted: dict[TopicPartition, int] = {}
+        self._last_checkpoint = 0.0
+        self._consumer: kafka.AIOKafkaConsumer | None = None
+        self._producer: kafka.AIOKafkaProducer | None = None
         self._encode_event = encoder("ChargingEvent")
         self._encode_dead_letter = encoder("DeadLetter")
         self._encode_session = encoder("ClosedSession")
@@ -126,6 +138,7 @@ class HotPathWorker:
         consumer.subscribe([self.topics.inbound], listener=_Rebalance(self))
         await producer.start()
         await consumer.start()
+        self._consumer, self._producer = consumer, producer
         try:
             await self._check_copartitioned(producer)
             while not stop.is_set():
@@ -137,7 +150,12 @@ class HotPathWorker:
                     owned = consumer.assignment()
                     batches = {tp: messages for tp, messages in batches.items() if tp in owned}
                     if batches:
-                        await self._handle(batches, producer, consumer)
+                        await self._handle(batches, producer)
+                    due = time.monotonic() - self._last_checkpoint >= CHECKPOINT_INTERVAL_S
+                    if self._uncommitted and (due or not batches):
+                        await self.checkpoint()
+            async with self.batch_lock:
+                await self.checkpoint()
         finally:
             await consumer.stop()
             await producer.stop()
@@ -151,7 +169,7 @@ class HotPathWorker:
             found = ", ".join(f"{name}: {n}" for name, n in counts.items())
             raise RuntimeError(f"the hot path's topics must have equal partition counts ({found})")
 
-    async def _handle(self, batches: dict, producer: kafka.AIOKafkaProducer, consumer: kafka.AIOKafkaConsumer) -> None:
+    async def _handle(self, batches: dict, producer: kafka.AIOKafkaProducer) -> None:
         records = [
             InboundRecord(tp.partition, message.offset, message.value or b"")
             for tp, messages in batches.items()
@@ -160,10 +178,23 @@ class HotPathWorker:
         result = self.processor.process(records, datetime.now(UTC))
         await self._produce_outputs(producer, result)
         self.processor.mark_written(result)
-        state = [(self.processor.states[k].partition, k.encode(), self.processor.snapshot(k)) for k in result.touched]
-        await asyncio.gather(*await kafka.send_to_partitions(producer, self.topics.session_state, state))
-        await consumer.commit({tp: messages[-1].offset + 1 for tp, messages in batches.items()})
+        self._dirty |= result.touched
+        self._uncommitted.update({tp: messages[-1].offset + 1 for tp, messages in batches.items()})
         self._count(len(records), result)
+
+    async def checkpoint(self) -> None:
+        """Write the state of the charge points changed since the last checkpoint, then commit the offsets
+        that produced it. Outputs were already written batch by batch; a crash before the checkpoint
+        replays those batches from the previous one, against the previous state, into idempotent tables."""
+        if self._uncommitted and self._producer is not None and self._consumer is not None:
+            states = self.processor.states
+            state = [(states[k].partition, k.encode(), self.processor.snapshot(k)) for k in self._dirty if k in states]
+            await asyncio.gather(*await kafka.send_to_partitions(self._producer, self.topics.session_state, state))
+            await self._consumer.commit(self._uncommitted)
+            self.stats.checkpoints += 1
+        self._dirty.clear()
+        self._uncommitted = {}
+        self._last_checkpoint = time.monotonic()
 
     async def _produce_outputs(self, producer: kafka.AIOKafkaProducer, result: BatchResult) -> None:
         topics = self.topics
