@@ -16,6 +16,7 @@ from typing import Any
 
 from aiokafka import ConsumerRecord, TopicPartition
 from clickhouse_connect.driver.client import Client
+from clickhouse_connect.driver.exceptions import OperationalError
 
 from pipelines.config import Settings
 from pipelines.ingest.models import DeadLetter, DeadLetterClass
@@ -24,6 +25,8 @@ from pipelines.streaming.codec import decoder, row_decoder
 from pipelines.warehouse.rows import ROW_LAYOUTS, TABLE_COLUMNS, Row, group_rows
 
 log = logging.getLogger(__name__)
+INSERT_ATTEMPTS = 5  # ~15 s of retries; a replayed insert is harmless, the tables are idempotent
+RETRY_BASE_S = 0.5
 
 
 @dataclass(slots=True)
@@ -130,7 +133,15 @@ class WarehouseSink:
 
     async def _write(self, batches: dict) -> None:
         count, tables = self._rows(batches)
-        await asyncio.to_thread(insert_tables, self.client, self.settings.clickhouse_database, tables)
+        for attempt in range(1, INSERT_ATTEMPTS + 1):
+            try:
+                await asyncio.to_thread(insert_tables, self.client, self.settings.clickhouse_database, tables)
+                break
+            except OperationalError as error:  # ClickHouse unreachable: wait it out a while, then stop the worker
+                if attempt == INSERT_ATTEMPTS:
+                    raise
+                log.warning("insert attempt %d failed (%s); retrying", attempt, error)
+                await asyncio.sleep(RETRY_BASE_S * 2**attempt)
         self.stats.records += count
         self.stats.batches += 1
         for table, rows in tables.items():

@@ -1,5 +1,8 @@
+import pytest
 from aiokafka import ConsumerRecord, TopicPartition
+from clickhouse_connect.driver.exceptions import OperationalError
 
+import pipelines.warehouse.sink as sink_module
 from pipelines.config import Settings
 from pipelines.warehouse.rows import group_rows
 from pipelines.warehouse.sink import WarehouseSink
@@ -34,3 +37,31 @@ def test_flat_records_become_rows_directly_and_bad_ones_dead_letters() -> None:
     assert count == 2
     assert tables["charging_events"] == [event_row(event)]
     assert [row[-1] for row in tables["dead_letters"]] == [2]
+
+
+class FlakyClient:
+    """Refuses the first inserts like an unreachable server, then accepts."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures, self.inserted = failures, []
+
+    def insert(self, table, rows, column_names, database):
+        if self.failures:
+            self.failures -= 1
+            raise OperationalError("connection refused")
+        self.inserted.append((table, len(rows)))
+
+
+async def test_inserts_are_retried_while_clickhouse_is_unreachable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sink_module, "RETRY_BASE_S", 0)
+    client = FlakyClient(failures=2)
+    sink = WarehouseSink(Settings(), client=client)  # type: ignore[arg-type]
+    await sink._write({TopicPartition("charging.events.v1", 2): [record(b"\x01 junk")]})
+    assert client.inserted == [("dead_letters", 1)]
+
+
+async def test_the_worker_stops_when_clickhouse_stays_away(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sink_module, "RETRY_BASE_S", 0)
+    sink = WarehouseSink(Settings(), client=FlakyClient(failures=99))  # type: ignore[arg-type]
+    with pytest.raises(OperationalError):
+        await sink._write({TopicPartition("charging.events.v1", 2): [record(b"\x01 junk")]})
