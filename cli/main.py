@@ -17,10 +17,6 @@ MIGRATIONS = REPO / "schemas" / "clickhouse"
 SAMPLE_CATALOG = REPO / "examples" / "catalog.yaml"
 
 
-class UsageError(Exception):
-    """A problem the user can fix; printed without a traceback."""
-
-
 def _up(args: argparse.Namespace, settings: Settings) -> None:
     from infra.stack import describe, up
 
@@ -154,6 +150,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in ("kafka", "aiokafka", "urllib3", "clickhouse_connect"):  # their failures reach the user as one line
+        logging.getLogger(chatty).setLevel(logging.CRITICAL)
     try:
         settings = Settings()
         if args.state_dir:
@@ -170,21 +168,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _is_user_error(exc: Exception) -> bool:
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    return bool(
-        names
-        & {
-            "UsageError",
-            "CatalogError",
-            "StackError",
-            "BrokerError",
-            "WarehouseError",
-            "MigrationError",
-            "ValidationError",
-            "TimeoutError",
-            "FileNotFoundError",
-        }
-    )
+    """Errors whose message tells the user what to fix; anything else is a bug and keeps its traceback."""
+    from aiokafka.errors import KafkaError as AsyncKafkaError
+    from clickhouse_connect.driver.exceptions import OperationalError
+    from kafka.errors import KafkaError
+    from pydantic import ValidationError
+
+    from infra.broker import BrokerError
+    from infra.stack import StackError
+    from pipelines.catalog.load import CatalogError
+    from pipelines.warehouse.migrate import MigrationError
+
+    known = (CatalogError, StackError, BrokerError, MigrationError, ValidationError, TimeoutError, OSError,
+             AsyncKafkaError, KafkaError, OperationalError)  # fmt: skip
+    return isinstance(exc, known)
 
 
 if __name__ == "__main__":

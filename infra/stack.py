@@ -8,7 +8,7 @@ import os
 import sys
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -215,7 +215,3 @@ def describe_status(components: dict[str, ComponentStatus]) -> list[str]:
         else f"{c.name}: not running"
         for c in components.values()
     ]
-
-
-def as_dict(info: StackInfo) -> dict[str, object]:
-    return {**asdict(info), "state_dir": str(info.state_dir)}

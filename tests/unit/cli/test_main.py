@@ -30,3 +30,12 @@ def test_a_bad_catalog_lists_every_problem_and_exits_2(tmp_path: Path, capsys: p
 def test_a_missing_catalog_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["catalog", "load", str(tmp_path / "nope.yaml")]) == 2
     assert "nope.yaml" in capsys.readouterr().err
+
+
+def test_an_unreachable_clickhouse_is_one_readable_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CLICKHOUSE_URL", "http://127.0.0.1:1")
+    assert main(["migrate"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("chargeledger migrate:") and "127.0.0.1" in err and "Traceback" not in err
