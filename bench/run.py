@@ -11,7 +11,6 @@ import asyncio
 import json
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,6 +22,7 @@ from aiokafka import TopicPartition
 from bench.traffic import bench_catalog, charge_point_ids, fleet, session_frames
 from infra.stack import embedded_stack
 from jobs.catalog_publish import publish_catalog
+from jobs.worker_process import start_worker, stop_worker
 from pipelines.config import Settings
 from pipelines.hotpath.worker import HotPathWorker
 from pipelines.streaming import kafka
@@ -236,18 +236,7 @@ def run(out: Path, charge_points: int, sessions_per_cp: int, samples: int) -> di
         hot = asyncio.run(hotpath_rate(settings, frames))
         hot["ratio_to_raw_consume"] = hot["frames_per_s"] / report["baseline"]["broker_consume_per_s"]
         report["hotpath"] = hot
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "worker"],
-            env={
-                **__import__("os").environ,
-                "CHARGELEDGER_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-                "CHARGELEDGER_CLICKHOUSE_URL": settings.clickhouse_url,
-                "CHARGELEDGER_APP_ID": "bench",
-                "CHARGELEDGER_STATE_DIR": str(state),
-            },
-            stdout=(state / "worker.log").open("wb"),
-            stderr=subprocess.STDOUT,
-        )
+        worker = start_worker(settings, state / "worker.log")
         try:
             report["latency"] = asyncio.run(latency(settings, 100))
             pipe = asyncio.run(pipeline_rate(settings, pipe_frames, pipe_cps * sessions_per_cp, "PIPE"))
@@ -255,8 +244,7 @@ def run(out: Path, charge_points: int, sessions_per_cp: int, samples: int) -> di
             report["pipeline"] = pipe
             report["worker_peak_rss_mb"] = peak_rss_mb(worker.pid)
         finally:
-            worker.terminate()
-            worker.wait(timeout=30)
+            stop_worker(worker)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
     return report

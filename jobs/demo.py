@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,6 +11,7 @@ from jobs.catalog_publish import publish_catalog
 from jobs.drain import wait_drained
 from jobs.report import read_summary, render
 from jobs.simulate.run import simulate_and_publish
+from jobs.worker_process import start_worker, stop_worker
 from pipelines.config import Settings
 from pipelines.streaming.topics import ensure_topics, pipeline_topic_specs
 from pipelines.warehouse.client import connect
@@ -26,32 +23,6 @@ SECONDS_PER_DAY = 86_400
 
 def say(message: str) -> None:
     print(f"[demo {time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def start_worker(settings: Settings, log_path: Path) -> subprocess.Popen:
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    log = log_path.open("ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "--state-dir", str(settings.state_dir), "worker"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={
-            **os.environ,
-            "CHARGELEDGER_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-            "CHARGELEDGER_CLICKHOUSE_URL": settings.clickhouse_url,
-        },
-        start_new_session=True,
-    )
-
-
-def stop_worker(worker: subprocess.Popen) -> None:
-    if worker.poll() is None:
-        os.killpg(worker.pid, signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait()
 
 
 def run_demo(settings: Settings, *, charge_points: int, seed: int, minutes: float) -> None:

@@ -4,10 +4,7 @@ one real worker process, and helpers to publish frames and read ClickHouse."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -15,6 +12,7 @@ from clickhouse_connect.driver.client import Client
 
 from jobs.catalog_publish import publish_catalog
 from jobs.drain import wait_drained
+from jobs.worker_process import start_worker, stop_worker
 from pipelines.config import Settings, Topics
 from pipelines.streaming import kafka
 from pipelines.streaming.topics import ensure_topics, pipeline_topic_specs
@@ -44,20 +42,6 @@ def isolated_settings(broker: str, warehouse_url: str, state_dir: Path) -> Setti
     )
 
 
-def environment(settings: Settings) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "CHARGELEDGER_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-        "CHARGELEDGER_CLICKHOUSE_URL": settings.clickhouse_url,
-        "CHARGELEDGER_APP_ID": settings.app_id,
-        "CHARGELEDGER_CLICKHOUSE_DATABASE": settings.clickhouse_database,
-        "CHARGELEDGER_STATE_DIR": str(settings.state_dir),
-    }
-    for name, value in settings.topics.model_dump().items():
-        env[f"CHARGELEDGER_TOPIC_{name.upper()}"] = value
-    return env
-
-
 class PipelineUnderTest:
     def __init__(self, broker: str, warehouse_url: str, state_dir: Path, catalog: Path = CATALOG) -> None:
         self.settings = isolated_settings(broker, warehouse_url, state_dir)
@@ -73,30 +57,17 @@ class PipelineUnderTest:
         return self.start_worker()
 
     def start_worker(self) -> PipelineUnderTest:
-        self.worker = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "worker"],
-            env=environment(self.settings),
-            cwd=REPO,
-            stdout=self.log_path.open("ab"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        self.worker = start_worker(self.settings, self.log_path)
         return self
 
     def kill_worker(self) -> None:
         """SIGKILL: no shutdown hooks, no final commits, exactly like a crashed machine."""
         assert self.worker is not None
-        os.killpg(self.worker.pid, signal.SIGKILL)
-        self.worker.wait()
+        stop_worker(self.worker, kill=True)
 
     def stop(self) -> None:
-        if self.worker and self.worker.poll() is None:
-            os.killpg(self.worker.pid, signal.SIGTERM)
-            try:
-                self.worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.worker.pid, signal.SIGKILL)
-                self.worker.wait()
+        if self.worker:
+            stop_worker(self.worker)
 
     def publish(self, frames: list[bytes], key: bytes | None = None) -> None:
         async def send() -> None:
