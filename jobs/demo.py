@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
 from pathlib import Path
 
-from infra.stack import embedded_stack
+from infra.stack import embedded_stack, status
 from jobs.catalog_publish import publish_catalog
 from jobs.drain import wait_drained
 from jobs.report import read_summary, render
@@ -29,6 +30,10 @@ def run_demo(settings: Settings, *, charge_points: int, seed: int, minutes: floa
     if settings.state_dir == Path(".state"):
         settings = settings.model_copy(update={"state_dir": Path(".state/demo")})
     catalog = REPO / "examples" / "catalog.yaml"
+    if not any(component.running for component in status(settings.state_dir).values()):
+        # The embedded broker keeps nothing between runs; the warehouse must not either, or the report
+        # would add this run's dead letters to the last one's.
+        shutil.rmtree(settings.state_dir / "warehouse", ignore_errors=True)
     with embedded_stack(settings, settings.state_dir):
         say(f"embedded stack up: broker {settings.kafka_bootstrap_servers}, warehouse {settings.clickhouse_url}")
         ensure_topics(settings.kafka_bootstrap_servers, pipeline_topic_specs(settings))
