@@ -14,6 +14,7 @@ class EventKind(StrEnum):
     TRANSACTION_START_REQUESTED = "transaction_start_requested"  # StartTransaction CALL
     TRANSACTION_START_CONFIRMED = "transaction_start_confirmed"  # its CALLRESULT with the transactionId
     METER_VALUES = "meter_values"  # one event per meterValue element (timestamped sample set)
+    TRANSACTION_STARTED = "transaction_started"  # OCPP 2.0.1 TransactionEvent Started: the station named the id
     TRANSACTION_STOPPED = "transaction_stopped"
     STATUS = "status"
     AUTHORIZE = "authorize"
@@ -46,7 +47,11 @@ class ChargingEvent:
     soc_percent: Decimal | None = None
     status: str | None = None  # StatusNotification status, or idTagInfo status on results
     error_code: str | None = None
-    reason: str | None = None  # StopTransaction reason, CALLERROR code
+    reason: str | None = None  # StopTransaction reason, 2.0.1 stoppedReason, CALLERROR code
+    seq_no: int | None = None  # OCPP 2.0.1 TransactionEvent seqNo
+    trigger_reason: str | None = None  # OCPP 2.0.1 TransactionEvent triggerReason
+    reading_context: str | None = None  # context of the energy reading: Transaction.Begin, Sample.Periodic, ...
+    offline: bool = False  # OCPP 2.0.1 TransactionEvent offline flag: queued while the station was offline
     payload: str = ""  # the frame's payload as JSON text
 
 

@@ -79,6 +79,10 @@ class _EventShell:
     status: str | None
     error_code: str | None
     reason: str | None
+    seq_no: int | None
+    trigger_reason: str | None
+    reading_context: str | None
+    offline: bool
     payload: str
 
 
@@ -112,6 +116,10 @@ def make_event(
     status: str | None = None,
     error_code: str | None = None,
     reason: str | None = None,
+    seq_no: int | None = None,
+    trigger_reason: str | None = None,
+    reading_context: str | None = None,
+    offline: bool = False,
 ) -> ChargingEvent:
     """A ChargingEvent with event_id tenant/cp/direction/message type/message id#index."""
     event_id = f"{env.tenant_id}/{env.charge_point_id}/{env.direction}/{frame.message_type}/{frame.message_id}#{index}"
@@ -119,7 +127,8 @@ def make_event(
         return ChargingEvent(
             event_id, env.tenant_id, env.charge_point_id, env.protocol, env.direction, frame.message_type,
             frame.message_id, action, kind, env.received_at, station_time, connector_id, transaction_id, id_tag,
-            meter_wh, power_w, current_a, soc_percent, status, error_code, reason, payload,
+            meter_wh, power_w, current_a, soc_percent, status, error_code, reason, seq_no, trigger_reason,
+            reading_context, offline, payload,
         )  # fmt: skip
     e = _EventShell()
     e.event_id = event_id
@@ -143,6 +152,10 @@ def make_event(
     e.status = status
     e.error_code = error_code
     e.reason = reason
+    e.seq_no = seq_no
+    e.trigger_reason = trigger_reason
+    e.reading_context = reading_context
+    e.offline = offline
     e.payload = payload
     e.__class__ = ChargingEvent  # type: ignore[assignment]  # deliberate: same slot layout, checked at import
     return e  # type: ignore[return-value]  # it is a ChargingEvent now; cast() would cost a call per event

@@ -15,7 +15,8 @@ Row = tuple[Any, ...]
 EVENT_COLUMNS = (
     "event_id", "tenant_id", "charge_point_id", "protocol", "direction", "message_type", "message_id",
     "action", "kind", "received_at", "station_time", "connector_id", "transaction_id", "id_tag", "meter_wh",
-    "power_w", "current_a", "soc_percent", "status", "error_code", "reason", "payload",
+    "power_w", "current_a", "soc_percent", "status", "error_code", "reason", "seq_no", "trigger_reason",
+    "reading_context", "offline", "payload",
 )  # fmt: skip
 SESSION_COLUMNS = (
     "session_id", "revision", "tenant_id", "site_id", "charge_point_id", "connector_id", "transaction_id",
@@ -66,7 +67,8 @@ def event_row(e: ChargingEvent) -> Row:
     return (
         e.event_id, e.tenant_id, e.charge_point_id, e.protocol, e.direction, e.message_type, e.message_id,
         e.action, e.kind.value, e.received_at, e.station_time, e.connector_id, e.transaction_id, e.id_tag,
-        e.meter_wh, e.power_w, e.current_a, e.soc_percent, e.status, e.error_code, e.reason, e.payload,
+        e.meter_wh, e.power_w, e.current_a, e.soc_percent, e.status, e.error_code, e.reason, e.seq_no,
+        e.trigger_reason, e.reading_context, e.offline, e.payload,
     )  # fmt: skip
 
 

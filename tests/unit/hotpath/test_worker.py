@@ -10,9 +10,10 @@ T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
 def event(meter_wh: Decimal) -> ChargingEvent:
-    return ChargingEvent("t/CP/up/2/m1#0", "t", "CP", "ocpp1.6", "upstream", 2, "m1", "MeterValues",
-                         EventKind.METER_VALUES, T0, T0, 1, "5", None, meter_wh, None, None, None, None, None, None,
-                         '{"connectorId":1}')  # fmt: skip
+    return ChargingEvent(
+        "t/CP/up/2/m1#0", "t", "CP", "ocpp1.6", "upstream", 2, "m1", "MeterValues", EventKind.METER_VALUES, T0, T0,
+        connector_id=1, transaction_id="5", meter_wh=meter_wh, payload='{"connectorId":1}',
+    )  # fmt: skip
 
 
 def test_a_record_beyond_its_schema_becomes_a_dead_letter_and_the_rest_is_encoded() -> None:

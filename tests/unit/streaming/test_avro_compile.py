@@ -49,7 +49,8 @@ def maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 charging_events = st.builds(
     ChargingEvent, texts, texts, texts, texts, texts, int32, texts, texts, st.sampled_from(EventKind), instants,
     maybe(instants), maybe(int32), maybe_texts, maybe_texts, maybe(decimals(18, 3)), maybe(decimals(18, 3)),
-    maybe(decimals(18, 3)), maybe(decimals(9, 3)), maybe_texts, maybe_texts, maybe_texts, texts,
+    maybe(decimals(18, 3)), maybe(decimals(9, 3)), maybe_texts, maybe_texts, maybe_texts, maybe(int64), maybe_texts,
+    maybe_texts, st.booleans(), texts,
 )  # fmt: skip
 dead_letters = st.builds(
     DeadLetter, texts, texts, st.sampled_from(DeadLetterClass), texts, st.binary(max_size=60), instants,
