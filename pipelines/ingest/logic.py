@@ -1,7 +1,8 @@
 """ingest_frame: one Kafka record value in, its charging events or one dead letter out; never raises.
 
-Order of checks, cheapest first: size (before parsing), JSON, envelope, protocol, OCPP-J frame, action and
-direction, schema (compiled check; the full error report only for rejects), then values no meter can produce.
+Order of checks, cheapest first: size (before parsing), JSON, envelope, protocol (ocpp1.6 or ocpp2.0.1), OCPP-J
+frame, action and direction, schema (the version's official schemas, compiled; the full error report only for
+rejects), then values no meter can produce (normalize for 1.6, normalize_v201 for 2.0.1).
 """
 
 from __future__ import annotations
@@ -22,14 +23,20 @@ from pipelines.ingest.envelope import (
     parse_frame,
     parse_timestamp,
 )
+from pipelines.ingest.events import call_error_event
 from pipelines.ingest.models import ChargingEvent, DeadLetter, DeadLetterClass
 from pipelines.ingest.normalize import normalize
-from pipelines.ingest.schemas import ActionSchemas, ocpp16_schemas, schema_problems
+from pipelines.ingest.normalize_v201 import normalize_v201
+from pipelines.ingest.schemas import ActionSchemas, ocpp16_schemas, ocpp201_schemas, schema_problems
 
 STAGE = "ingest"
 OCPP16 = "ocpp1.6"
 OCPP201 = "ocpp2.0.1"
-_OCPP16_ACTIONS = ocpp16_schemas()
+# protocol -> (its actions' schemas, its normalizer, its name in reasons)
+_PROTOCOLS = {
+    OCPP16: (ocpp16_schemas(), normalize, "OCPP 1.6"),
+    OCPP201: (ocpp201_schemas(), normalize_v201, "OCPP 2.0.1"),
+}
 
 
 def ingest_frame(
@@ -61,18 +68,21 @@ def _decode(raw: bytes) -> dict:
 
 
 def _events(env: Envelope) -> list[ChargingEvent]:
-    if env.protocol != OCPP16:
-        if env.protocol == OCPP201:
-            raise IngestError(DeadLetterClass.UNKNOWN_PROTOCOL, "ocpp2.0.1 not supported yet")
-        raise IngestError(DeadLetterClass.UNKNOWN_PROTOCOL, f"protocol {env.protocol[:40]!r} is not {OCPP16}")
+    protocol = _PROTOCOLS.get(env.protocol)
+    if protocol is None:
+        reason = f"protocol {env.protocol[:40]!r} is not {OCPP16} or {OCPP201}"
+        raise IngestError(DeadLetterClass.UNKNOWN_PROTOCOL, reason)
+    actions, normalizer, name = protocol
     frame = parse_frame(env)
-    schemas = _OCPP16_ACTIONS.get(env.action)
+    schemas = actions.get(env.action)
     if schemas is None:
-        raise IngestError(DeadLetterClass.UNKNOWN_ACTION, f"{env.action[:60]!r} is not an OCPP 1.6 action")
+        if frame.message_type == CALLERROR:  # the answer to a frame nobody could read names no known action
+            return [call_error_event(env, frame)]
+        raise IngestError(DeadLetterClass.UNKNOWN_ACTION, f"{env.action[:60]!r} is not an {name} action")
     _check_direction(env, frame, schemas)
     if frame.message_type != CALLERROR:
         _check_schema(env, frame, schemas)
-    return normalize(env, frame)
+    return normalizer(env, frame)
 
 
 def _check_direction(env: Envelope, frame: Frame, schemas: ActionSchemas) -> None:
@@ -82,7 +92,7 @@ def _check_direction(env: Envelope, frame: Frame, schemas: ActionSchemas) -> Non
         return
     expected = call_direction if frame.message_type == CALL else _OPPOSITE[call_direction]
     if env.direction != expected:
-        sender = "charge point" if call_direction == "upstream" else "central system"
+        sender = "station" if call_direction == "upstream" else "central system"
         raise IngestError(
             DeadLetterClass.BAD_FRAME,
             f"{env.action} is called by the {sender}, so its message type {frame.message_type} travels {expected}, "

@@ -67,6 +67,7 @@ class DeadLetterClass(StrEnum):
     SCHEMA_VIOLATION = "schema_violation"
     IMPOSSIBLE_VALUE = "impossible_value"
     UNKNOWN_TRANSACTION = "unknown_transaction"
+    LATE_EVENT = "late_event"  # for a session closed for good: past the late-arrival window
     NO_TARIFF = "no_tariff"  # the session's charger or tariff is not in the catalog
 
 

@@ -1,4 +1,4 @@
-"""The official OCPP 1.6 JSON schemas, compiled to fast boolean checks plus a full error report for rejects.
+"""The official OCPP 1.6 and 2.0.1 JSON schemas, compiled to fast boolean checks plus a full error report for rejects.
 
 fastjsonschema spends ~25 us on one MeterValues payload (enums as `==` chains, sets built per object), which is
 most of the hot path's budget, so the schemas are compiled here into straight-line Python instead: exact type
@@ -6,6 +6,10 @@ checks (orjson only produces dict, list, str, int, float, bool, None), frozenset
 A rejected payload is then re-checked by jsonschema's Draft 4 validator (with the same `multipleOf` and
 `date-time` definitions) to name every failing field and rule; tests compare both verdicts on generated data.
 Supported keywords are the ones the OCPP schemas use; any other keyword fails loudly at compile time.
+
+The 2.0.1 schemas (and 1.6's security extension) declare Draft 6. The keywords they use mean the same in Draft 4
+with one exception: Draft 6 counts 1.0 as an integer. Both versions are checked with Draft 4's rule, so an
+integer field written as 1.0 is rejected with a readable reason instead of reaching the normalizers as a float.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import ocpp
 Check = Callable[[Any], bool]
 
 SCHEMA_DIR_V16 = Path(ocpp.__file__).parent / "v16" / "schemas"
+SCHEMA_DIR_V201 = Path(ocpp.__file__).parent / "v201" / "schemas"
 MAX_REPORTED_PROBLEMS = 10
 MAX_MESSAGE_CHARS = 200
 
@@ -44,6 +49,35 @@ CHARGE_POINT_ACTIONS = frozenset(
         "SecurityEventNotification",
         "SignCertificate",
         "SignedFirmwareStatusNotification",
+    }
+)
+# Charging-station-initiated actions of OCPP 2.0.1 (a local controller's PublishFirmwareStatusNotification too).
+CHARGING_STATION_ACTIONS_V201 = frozenset(
+    {
+        "Authorize",
+        "BootNotification",
+        "ClearedChargingLimit",
+        "FirmwareStatusNotification",
+        "Get15118EVCertificate",
+        "GetCertificateStatus",
+        "Heartbeat",
+        "LogStatusNotification",
+        "MeterValues",
+        "NotifyChargingLimit",
+        "NotifyCustomerInformation",
+        "NotifyDisplayMessages",
+        "NotifyEVChargingNeeds",
+        "NotifyEVChargingSchedule",
+        "NotifyEvent",
+        "NotifyMonitoringReport",
+        "NotifyReport",
+        "PublishFirmwareStatusNotification",
+        "ReportChargingProfiles",
+        "ReservationStatusUpdate",
+        "SecurityEventNotification",
+        "SignCertificate",
+        "StatusNotification",
+        "TransactionEvent",
     }
 )
 BOTH_WAYS_ACTIONS = frozenset({"DataTransfer"})
@@ -274,28 +308,40 @@ class ActionSchemas:
     response: dict
     check_request: Check
     check_response: Check
-    call_direction: str | None  # "upstream" (charge point calls), "downstream", or None when both may call
+    call_direction: str | None  # "upstream" (the station calls), "downstream", or None when both may call
 
 
-def _call_direction(action: str) -> str | None:
+def _call_direction(action: str, upstream_actions: frozenset[str]) -> str | None:
     if action in BOTH_WAYS_ACTIONS:
         return None
-    return "upstream" if action in CHARGE_POINT_ACTIONS else "downstream"
+    return "upstream" if action in upstream_actions else "downstream"
 
 
 def _load(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
+    return json.loads(path.read_text(encoding="utf-8-sig"))  # -sig: tolerate a byte-order mark
+
+
+def _load_actions(directory: Path, request_suffix: str, upstream_actions: frozenset[str]) -> dict[str, ActionSchemas]:
+    """Every action with a *Response.json in `directory`; its request schema is <action><request_suffix>.json."""
+    actions: dict[str, ActionSchemas] = {}
+    for response_path in sorted(directory.glob("*Response.json")):
+        action = response_path.name.removesuffix("Response.json")
+        request = _load(directory / f"{action}{request_suffix}.json")
+        response = _load(response_path)
+        direction = _call_direction(action, upstream_actions)
+        actions[action] = ActionSchemas(
+            action, request, response, compile_schema(request), compile_schema(response), direction
+        )
+    return actions
 
 
 @cache
 def ocpp16_schemas() -> dict[str, ActionSchemas]:
-    """Every OCPP 1.6 action the ocpp package ships schemas for, compiled once per process (~50 ms)."""
-    actions: dict[str, ActionSchemas] = {}
-    for response_path in sorted(SCHEMA_DIR_V16.glob("*Response.json")):
-        action = response_path.name.removesuffix("Response.json")
-        request = _load(SCHEMA_DIR_V16 / f"{action}.json")
-        response = _load(response_path)
-        actions[action] = ActionSchemas(
-            action, request, response, compile_schema(request), compile_schema(response), _call_direction(action)
-        )
-    return actions
+    """Every OCPP 1.6 action the ocpp package ships schemas for (<Action>.json), compiled once per process (~35 ms)."""
+    return _load_actions(SCHEMA_DIR_V16, "", CHARGE_POINT_ACTIONS)
+
+
+@cache
+def ocpp201_schemas() -> dict[str, ActionSchemas]:
+    """Every OCPP 2.0.1 action (<Action>Request.json), compiled once per process (~150 ms)."""
+    return _load_actions(SCHEMA_DIR_V201, "Request", CHARGING_STATION_ACTIONS_V201)

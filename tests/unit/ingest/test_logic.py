@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from pipelines.ingest.logic import ingest_frame
 from pipelines.ingest.models import ChargingEvent, DeadLetter, DeadLetterClass, EventKind
-from tests.unit.ingest.frames import READ_AT, encode, envelope
+from tests.unit.ingest.frames import READ_AT, encode, envelope, meter_value, sampled201, transaction_event
 
 
 def ingest(raw: bytes) -> list[ChargingEvent] | DeadLetter:
@@ -160,9 +160,14 @@ def test_unparseable_calendar_date_is_impossible():
     assert letter.error_class is DeadLetterClass.IMPOSSIBLE_VALUE
 
 
-def test_ocpp201_is_dead_lettered_as_not_supported_yet():
-    letter = dead({**envelope([2, "h", "Heartbeat", {}]), "protocol": "ocpp2.0.1"})
-    assert (letter.error_class, letter.reason) == (DeadLetterClass.UNKNOWN_PROTOCOL, "ocpp2.0.1 not supported yet")
+def test_each_protocol_is_checked_against_its_own_schemas():
+    [beat] = ingest(encode({**envelope([2, "h", "Heartbeat", {}]), "protocol": "ocpp2.0.1"}))
+    assert (beat.kind, beat.protocol) == (EventKind.HEARTBEAT, "ocpp2.0.1")
+    v16_boot = {"chargePointModel": "M", "chargePointVendor": "V"}
+    letter = dead({**envelope([2, "b", "BootNotification", v16_boot]), "protocol": "ocpp2.0.1"})
+    assert letter.error_class is DeadLetterClass.SCHEMA_VIOLATION and "chargingStation" in letter.reason
+    letter = dead({**envelope([2, "h", "Heartbeat", {}]), "protocol": "ocpp2.1"})
+    assert letter.reason == "protocol 'ocpp2.1' is not ocpp1.6 or ocpp2.0.1"
 
 
 def test_a_megabyte_frame_is_rejected_before_parsing():
@@ -191,6 +196,20 @@ messages = st.one_of(
         lambda p: meter_values(element(p)),
         st.dictionaries(st.sampled_from(["value", "unit", "measurand", "phase", "format"]), json_values),
     ),
+    st.builds(
+        lambda p, event_type: transaction_event(event_type, 1, meter_value(p)),
+        st.dictionaries(st.sampled_from(["value", "unitOfMeasure", "measurand", "phase", "context"]), json_values),
+        st.sampled_from(["Started", "Updated", "Ended"]),
+    ),
+    st.builds(  # schema-valid 2.0.1 sampled values with odd numbers, units and multipliers
+        lambda value, unit, multiplier, measurand: transaction_event(
+            "Ended", 1, meter_value(sampled201(value, measurand, unit, multiplier=multiplier))
+        ),
+        st.integers(-(2**63), 2**64) | st.floats(allow_nan=False, allow_infinity=False),
+        st.none() | st.sampled_from(["Wh", "kWh", "W", "kW", "A", "Percent", "", "varh"]),
+        st.none() | st.integers(-(2**40), 2**40),
+        st.none() | st.sampled_from(["Energy.Active.Import.Register", "Power.Active.Import", "Current.Import", "SoC"]),
+    ),
 )
 
 
@@ -209,11 +228,13 @@ def test_arbitrary_json_never_raises(doc):
 @settings(max_examples=300, deadline=None)
 @given(
     messages,
-    st.sampled_from(["MeterValues", "Heartbeat", "StartTransaction", "Nope"]),
+    st.sampled_from(["MeterValues", "Heartbeat", "StartTransaction", "TransactionEvent", "Nope"]),
     st.sampled_from(["upstream", "downstream", 1]),
+    st.sampled_from(["ocpp1.6", "ocpp2.0.1"]),
 )
-def test_arbitrary_frames_in_a_good_envelope_never_raise(message, action, direction):
-    result = ingest(encode({**envelope([0], action=action, direction=direction), "message": message}))
+def test_arbitrary_frames_in_a_good_envelope_never_raise(message, action, direction, protocol):
+    doc = {**envelope([0], action=action, direction=direction), "message": message, "protocol": protocol}
+    result = ingest(encode(doc))
     if isinstance(result, DeadLetter):
         assert "internal error" not in result.reason, result.reason
     else:
@@ -233,3 +254,9 @@ def test_station_time_more_than_a_day_ahead_is_impossible():
         )
     )
     assert letter.error_class is DeadLetterClass.IMPOSSIBLE_VALUE
+
+
+def test_a_callerror_answering_an_unreadable_frame_is_kept_as_an_event_not_dead_lettered() -> None:
+    answer = envelope([4, "-1", "FormationViolation", "not an OCPP-J frame", {}], action="", direction="downstream")
+    [event] = ingest(encode(answer))
+    assert event.kind is EventKind.OTHER and event.reason == "FormationViolation"

@@ -1,96 +1,96 @@
-from dataclasses import astuple
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from hypothesis import given
-from hypothesis import strategies as st
+from pipelines.ingest.models import DeadLetterClass, EventKind
+from tests.unit.ingest.frames import dead_letter_of, envelope, events_of
 
-from pipelines.ingest.envelope import Envelope, Frame
-from pipelines.ingest.models import ChargingEvent, EventKind
-from pipelines.ingest.normalize import (
-    _FAST_EVENTS,
-    _READINGS,
-    MAX_CACHED_READINGS,
-    MAX_MAGNITUDE,
-    make_event,
-    reading,
-)
-from tests.unit.ingest.frames import READ_AT
-
-ENV = Envelope("t", "cp", "ocpp1.6", "upstream", "MeterValues", READ_AT, [])
-optional_text = st.none() | st.text(max_size=5)
-optional_decimal = st.none() | st.decimals(allow_nan=False, allow_infinity=False)
+ENERGY = "Energy.Active.Import.Register"
 
 
-def test_fast_construction_is_active():
-    assert _FAST_EVENTS
+def stop_transaction(*transaction_data: dict, **extra: object) -> list:
+    payload = {"transactionId": 42, "meterStop": 25000, "timestamp": "2026-11-23T10:00:00Z", "idTag": "04A2B3C4"}
+    if transaction_data:
+        payload["transactionData"] = list(transaction_data)
+    return [2, "s1", "StopTransaction", {**payload, **extra}]
 
 
-@given(st.integers(0, 9), st.sampled_from(list(EventKind)), optional_text, optional_decimal, optional_text)
-def test_make_event_equals_the_dataclass_constructor(index, kind, id_tag, meter_wh, reason):
-    frame = Frame(2, "m1", {})
-    built = make_event(ENV, frame, "MeterValues", kind, READ_AT, "{}", index, 1, "42", id_tag, meter_wh, reason=reason)
-    expected = ChargingEvent(
-        f"t/cp/upstream/2/m1#{index}",
-        "t",
-        "cp",
-        "ocpp1.6",
-        "upstream",
-        2,
-        "m1",
-        "MeterValues",
-        kind,
-        READ_AT,
-        READ_AT,
-        1,
-        "42",
-        id_tag,
-        meter_wh,
-        reason=reason,
-        payload="{}",
+def element(*sampled: dict, timestamp: str = "2026-11-23T09:59:50Z") -> dict:
+    return {"timestamp": timestamp, "sampledValue": list(sampled)}
+
+
+def test_transaction_data_becomes_meter_values_before_the_stop():
+    begin = element(
+        {"value": "12000", "context": "Transaction.Begin", "measurand": ENERGY, "unit": "Wh"},
+        timestamp="2026-11-23T08:00:00Z",
     )
-    assert type(built) is ChargingEvent
-    assert astuple(built) == astuple(expected) and built == expected and hash(built) == hash(expected)
-
-
-def test_events_stay_frozen():
-    built = make_event(ENV, Frame(2, "m1", {}), "Heartbeat", EventKind.HEARTBEAT, None, "{}", meter_wh=Decimal(1))
-    try:
-        built.meter_wh = Decimal(2)  # type: ignore[misc]
-    except AttributeError:
-        return
-    raise AssertionError("a ChargingEvent could be changed")
-
-
-def reference_reading(text: str) -> Decimal | None:
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        return None
-    ok = number.is_finite() and number.adjusted() <= MAX_MAGNITUDE and number >= 0
-    return number if ok else None
-
-
-readings = st.sampled_from(
-    [
-        *("183", "16.0", "-0", "-1", "0E+20", "1E15", "9999999999999999", "1" + "0" * 16, "NaN", "sNaN"),
-        *("-Infinity", "١٢", " 12", "1_000", "+5", "", "abc", "1e-30", "²"),
+    periodic = element(
+        {"value": "18.5", "context": "Sample.Periodic", "measurand": ENERGY, "unit": "kWh"},
+        {"value": "11", "context": "Sample.Periodic", "measurand": "Power.Active.Import", "unit": "kW"},
+        timestamp="2026-11-23T09:00:00Z",
+    )
+    end = element({"value": "25000", "context": "Transaction.End"}, timestamp="2026-11-23T10:00:00Z")
+    events = events_of(envelope(stop_transaction(begin, periodic, end, reason="EVDisconnected")))
+    assert [(e.kind, e.event_id[-2:]) for e in events] == [
+        (EventKind.METER_VALUES, "#1"),
+        (EventKind.METER_VALUES, "#2"),
+        (EventKind.METER_VALUES, "#3"),
+        (EventKind.TRANSACTION_STOPPED, "#0"),  # the stop keeps #0: its event id does not depend on transactionData
     ]
-)
+    assert [e.meter_wh for e in events] == [Decimal(12000), Decimal("18500.0"), Decimal(25000), Decimal(25000)]
+    assert [e.reading_context for e in events] == ["Transaction.Begin", "Sample.Periodic", *["Transaction.End"] * 2]
+    assert {e.transaction_id for e in events} == {"42"} and {e.connector_id for e in events} == {None}
+    assert events[1].power_w == Decimal(11000) and events[1].station_time.hour == 9
+    assert (events[-1].reason, events[-1].id_tag, events[0].action) == ("EVDisconnected", "04A2B3C4", "StopTransaction")
 
 
-@given(readings | st.text(max_size=30) | st.decimals().map(str))
-def test_cached_reading_equals_a_fresh_decimal(text):
-    expected = reference_reading(text)
-    for _ in range(2):  # the second answer comes from the cache
-        got = reading(text)
-        assert (got is None) == (expected is None)
-        if expected is not None:
-            assert got is not None and got.as_tuple() == expected.as_tuple()
+def test_stop_without_transaction_data_is_one_event_with_the_same_id_as_before():
+    [stop] = events_of(envelope(stop_transaction()))
+    assert stop.event_id == "stadtwerk-aachen/CP-0001/upstream/2/s1#0" and stop.kind is EventKind.TRANSACTION_STOPPED
 
 
-def test_reading_cache_stays_bounded():
-    for n in range(MAX_CACHED_READINGS + 10):
-        reading(str(n))
-    reading("1" * 100)
-    assert len(_READINGS) <= MAX_CACHED_READINGS
-    assert all(len(text) <= 24 for text in _READINGS)
+def test_transaction_data_values_default_to_sample_periodic():
+    [reading, _] = events_of(envelope(stop_transaction(element({"value": "24990"}))))
+    assert (reading.meter_wh, reading.reading_context) == (Decimal(24990), "Sample.Periodic")
+
+
+def test_impossible_transaction_data_names_the_element():
+    bad = stop_transaction(element({"value": "1"}), element({"value": "-3"}, timestamp="1999-01-01T00:00:00Z"))
+    letter = dead_letter_of(envelope(bad))
+    assert letter.error_class is DeadLetterClass.IMPOSSIBLE_VALUE
+    assert "transactionData[1].sampledValue[0].value: '-3'" in letter.reason
+    assert "transactionData[1].timestamp: 1999-01-01T00:00:00Z" in letter.reason
+
+
+def test_meter_values_carry_the_energy_readings_context():
+    sampled = [
+        {"value": "40", "measurand": "SoC", "context": "Trigger", "location": "EV"},
+        {"value": "1500", "measurand": ENERGY, "context": "Sample.Clock"},
+    ]
+    payload = {"connectorId": 2, "meterValue": [element(*sampled), element({"value": "55", "measurand": "SoC"})]}
+    first, second = events_of(envelope([2, "m1", "MeterValues", payload]))
+    assert (first.reading_context, first.meter_wh, first.soc_percent) == ("Sample.Clock", Decimal(1500), Decimal(40))
+    assert (second.reading_context, second.meter_wh, second.transaction_id) == ("Sample.Periodic", None, None)
+
+
+def test_start_reading_is_the_transaction_begin():
+    payload = {"connectorId": 1, "idTag": "04A2B3C4", "meterStart": 1200, "timestamp": "2026-11-23T09:00:00Z"}
+    [start] = events_of(envelope([2, "st", "StartTransaction", payload]))
+    assert (start.meter_wh, start.reading_context) == (Decimal(1200), "Transaction.Begin")
+
+
+def test_status_notification_keeps_the_error_code():
+    payload = {
+        "connectorId": 1,
+        "errorCode": "GroundFailure",
+        "status": "Faulted",
+        "vendorErrorCode": "E0020",
+        "info": "RCD tripped",
+        "timestamp": "2026-11-23T09:59:00Z",
+    }
+    [status] = events_of(envelope([2, "n1", "StatusNotification", payload]))
+    assert (status.kind, status.status, status.error_code, status.connector_id) == (
+        EventKind.STATUS,
+        "Faulted",
+        "GroundFailure",
+        1,
+    )
+    assert '"vendorErrorCode":"E0020"' in status.payload

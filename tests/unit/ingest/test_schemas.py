@@ -10,10 +10,12 @@ from pipelines.ingest.schemas import (
     is_date_time,
     is_multiple_of,
     ocpp16_schemas,
+    ocpp201_schemas,
     schema_problems,
 )
 
 ACTIONS = ocpp16_schemas()
+ACTIONS_V201 = ocpp201_schemas()
 anything = st.recursive(
     st.none() | st.booleans() | st.integers(-5, 5) | st.floats(-10, 10) | st.text(max_size=5),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
@@ -72,7 +74,25 @@ def near_valid(schema: dict, root: dict, depth: int = 0) -> st.SearchStrategy:
     ],
 )
 def test_compiled_check_agrees_with_jsonschema(action, side):
-    schema = getattr(ACTIONS[action], side)
+    assert_agreement(getattr(ACTIONS[action], side))
+
+
+@pytest.mark.parametrize(
+    ("action", "side"),
+    [
+        ("TransactionEvent", "request"),
+        ("TransactionEvent", "response"),
+        ("MeterValues", "request"),
+        ("StatusNotification", "request"),
+        ("Authorize", "response"),
+        ("SetChargingProfile", "request"),
+    ],
+)
+def test_compiled_2_0_1_check_agrees_with_jsonschema(action, side):
+    assert_agreement(getattr(ACTIONS_V201[action], side))
+
+
+def assert_agreement(schema: dict) -> None:
     check = compile_schema(schema)
 
     @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
@@ -88,6 +108,27 @@ def test_all_ocpp16_actions_compile_with_direction():
     assert ACTIONS["MeterValues"].call_direction == "upstream"
     assert ACTIONS["RemoteStartTransaction"].call_direction == "downstream"
     assert ACTIONS["DataTransfer"].call_direction is None
+
+
+def test_all_ocpp201_actions_compile_with_direction():
+    assert len(ACTIONS_V201) == 64 and {"TransactionEvent", "RequestStartTransaction", "NotifyReport"} <= set(
+        ACTIONS_V201
+    )
+    assert ACTIONS_V201["TransactionEvent"].call_direction == "upstream"
+    assert ACTIONS_V201["PublishFirmwareStatusNotification"].call_direction == "upstream"
+    assert ACTIONS_V201["RequestStopTransaction"].call_direction == "downstream"
+    assert ACTIONS_V201["DataTransfer"].call_direction is None
+    assert "StartTransaction" not in ACTIONS_V201 and "TransactionEvent" not in ACTIONS
+
+
+def test_integers_written_as_floats_are_rejected_by_both_verdicts():
+    meter_values = ACTIONS_V201["MeterValues"]  # a Draft 6 schema: Draft 6 itself would take 1.0 as an integer
+    element = {"timestamp": "2026-11-23T10:00:00Z", "sampledValue": [{"value": 1}]}
+    assert meter_values.check_request({"evseId": 1, "meterValue": [element]})
+    assert not meter_values.check_request({"evseId": 1.0, "meterValue": [element]})
+    assert schema_problems(meter_values.request, {"evseId": 1.0, "meterValue": [element]}) == [
+        "evseId: 1.0 is not of type 'integer' (rule type)"
+    ]
 
 
 def test_unsupported_keyword_fails_loudly():
