@@ -1,18 +1,26 @@
-"""Ingest + sessions over one batch of inbound records; pure, state held per charge point in memory."""
+"""Ingest + sessions over one batch of inbound records; pure, state held per charge point in memory.
+
+Per batch: each frame's events are deduplicated and stepped into their charge point's sessions state, then every
+charge point the batch touched is settled once (so a stop and late events for it in one batch emit one revision).
+`housekeep(now)`, called on the worker's timer, closes provisionally, forgets and takes running snapshots.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import orjson
 
 from pipelines.ingest.dedup import Deduplicator, digest
 from pipelines.ingest.logic import ingest_frame
 from pipelines.ingest.models import ChargingEvent, DeadLetter
+from pipelines.sessions.lifecycle import expire, running_snapshots, settle
+from pipelines.sessions.limits import DEFAULT_LIMITS, Limits
 from pipelines.sessions.logic import step
 from pipelines.sessions.models import ClosedSession
-from pipelines.sessions.state import ChargePointState, new_state, state_from_bytes, state_to_bytes
+from pipelines.sessions.state import ChargePointState, new_state
+from pipelines.sessions.state_json import state_from_bytes, state_to_bytes
 
 STATE_VERSION = 1
 
@@ -38,6 +46,7 @@ class BatchResult:
     events: list[tuple[int, ChargingEvent]] = field(default_factory=list)
     dead_letters: list[tuple[int, DeadLetter]] = field(default_factory=list)
     closed: list[tuple[int, ClosedSession]] = field(default_factory=list)
+    running: list[tuple[int, ClosedSession]] = field(default_factory=list)  # snapshots of open sessions, revision 0
     touched: set[str] = field(default_factory=set)
     # (state key, dedup digest) of each entry of `events`, so `mark_written` does not hash every id again
     dedup_keys: list[tuple[str, bytes]] = field(default_factory=list)
@@ -54,8 +63,9 @@ class FrameProcessor:
     so a batch replayed after a crash is processed again instead of being dropped as already seen.
     """
 
-    def __init__(self, source_topic: str) -> None:
+    def __init__(self, source_topic: str, limits: Limits = DEFAULT_LIMITS) -> None:
         self.source_topic = source_topic
+        self.limits = limits
         self.states: dict[str, KeyState] = {}
 
     def process(self, records: list[InboundRecord], read_at: datetime) -> BatchResult:
@@ -73,10 +83,31 @@ class FrameProcessor:
             if isinstance(ingested, DeadLetter):
                 result.dead_letters.append((record.partition, ingested))
             elif ingested:
-                self._apply(record.partition, ingested, in_batch, result)
+                self._apply(record.partition, ingested, in_batch, result, read_at)
+        for key in result.touched:
+            state = self.states[key]
+            result.closed += [(state.partition, session) for session in settle(state.sessions, self.limits)]
         return result
 
-    def _apply(self, partition: int, events: list[ChargingEvent], in_batch: set[str], result: BatchResult) -> None:
+    def housekeep(self, now: datetime, running_interval: timedelta) -> BatchResult:
+        """Provisional closes and forgetting (`expire`) and running snapshots of every charge point, as of `now`.
+        `touched` names the charge points whose state changed in a way that must be checkpointed."""
+        result = BatchResult()
+        limits = self.limits
+        for key, state in self.states.items():
+            if not state.sessions.transactions and not state.sessions.parked:
+                continue  # most charge points, most of the time
+            closed = expire(state.sessions, now, limits)
+            if closed:
+                result.closed += [(state.partition, session) for session in closed]
+                result.touched.add(key)
+            snapshots = running_snapshots(state.sessions, now, running_interval, limits)
+            result.running += [(state.partition, snapshot) for snapshot in snapshots]
+        return result
+
+    def _apply(
+        self, partition: int, events: list[ChargingEvent], in_batch: set[str], result: BatchResult, now: datetime
+    ) -> None:
         """Sessionize the events of one frame (all of one charge point) seen neither in this batch nor before.
 
         A frame whose events all repeat earlier ones of the batch touches no new key: the first copy did.
@@ -85,7 +116,7 @@ class FrameProcessor:
         state = self.states.get(key)
         if state is None:
             state = self.states[key] = KeyState(partition, new_state(), Deduplicator())
-        dedup = state.dedup
+        dedup, limits = state.dedup, self.limits
         for event in events:
             event_id = event.event_id
             if event_id in in_batch:
@@ -96,12 +127,9 @@ class FrameProcessor:
                 continue
             result.events.append((partition, event))
             result.dedup_keys.append((key, dedup_key))
-            state.sessions, outputs = step(state.sessions, event)
-            for output in outputs:
-                if isinstance(output, ClosedSession):
-                    result.closed.append((partition, output))
-                else:
-                    result.dead_letters.append((partition, output))
+            state.sessions, dead = step(state.sessions, event, now, limits)
+            if dead:
+                result.dead_letters += [(partition, letter) for letter in dead]
         result.touched.add(key)
 
     def mark_written(self, result: BatchResult) -> None:
@@ -128,11 +156,10 @@ class FrameProcessor:
         data = orjson.loads(raw)
         if data.get("v") != STATE_VERSION:
             raise ValueError(f"state of {key} has version {data.get('v')}, this worker reads {STATE_VERSION}")
-        self.states[key] = KeyState(
-            partition,
-            state_from_bytes(data["sessions"].encode()),
-            Deduplicator.from_bytes(data["dedup"].encode()),
-        )
+        sessions = state_from_bytes(data["sessions"].encode())
+        if not sessions.charge_point_id:  # migrated from a state version that did not keep it
+            sessions.tenant_id, _, sessions.charge_point_id = key.partition("/")
+        self.states[key] = KeyState(partition, sessions, Deduplicator.from_bytes(data["dedup"].encode()))
 
     def drop_partitions(self, partitions: set[int]) -> None:
         for key in [k for k, s in self.states.items() if s.partition in partitions]:

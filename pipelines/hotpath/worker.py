@@ -5,6 +5,11 @@ CHECKPOINT_INTERVAL_S, when the input runs dry, and before partitions are handed
 charge points' state to the compacted changelog, then commit input offsets. A crash anywhere replays from
 the last commit against the state of that same checkpoint, so nothing is lost; downstream tables are
 idempotent, so nothing is doubled.
+
+Housekeeping (every HOUSEKEEPING_INTERVAL_S while caught up with the input, so a worker replaying a backlog does
+not close sessions whose stop is still in it; at least every HOUSEKEEPING_MAX_DELAY_S): provisional closes and
+running snapshots with the wall clock as `now`. Its sessions are produced like a batch's and the charge points it
+changed are checkpointed; a crash before that repeats them with the same revision.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiokafka import ConsumerRebalanceListener, TopicPartition
@@ -23,6 +28,7 @@ from aiokafka import ConsumerRebalanceListener, TopicPartition
 from pipelines.config import Settings
 from pipelines.hotpath.process import BatchResult, FrameProcessor, InboundRecord
 from pipelines.ingest.models import ChargingEvent, DeadLetter, DeadLetterClass
+from pipelines.sessions.limits import Limits
 from pipelines.sessions.models import ClosedSession
 from pipelines.streaming import kafka
 from pipelines.streaming.codec import encoder
@@ -32,6 +38,10 @@ log = logging.getLogger(__name__)
 # How often the state changelog is written and offsets committed. Outputs go out with every batch, so this
 # bounds replay after a crash, not latency; between checkpoints a charge point's state is written once.
 CHECKPOINT_INTERVAL_S = 0.5
+# Provisional closes (timeouts of hours) and running snapshots (one a minute) need no finer grain; each round
+# visits every charge point, so it runs every few seconds, not per batch.
+HOUSEKEEPING_INTERVAL_S = 5.0
+HOUSEKEEPING_MAX_DELAY_S = 60.0  # ... and at least this often even while the input never runs dry
 
 
 @dataclass(slots=True)
@@ -40,6 +50,7 @@ class HotPathStats:
     events: int = 0
     dead_letters: int = 0
     closed_sessions: int = 0
+    running_snapshots: int = 0
     batches: int = 0
     checkpoints: int = 0
 
@@ -82,6 +93,13 @@ def unencodable(record: ChargingEvent | ClosedSession, error: Exception) -> Dead
     )
 
 
+def session_limits(settings: Settings) -> Limits:
+    return Limits(
+        late_window=timedelta(seconds=settings.late_arrival_window_s),
+        provisional_timeout=timedelta(seconds=settings.provisional_close_timeout_s),
+    )
+
+
 class HotPathWorker:
     """One consumer-group member of the ingest+sessions stage."""
 
@@ -89,13 +107,15 @@ class HotPathWorker:
         self.settings = settings
         self.topics = settings.topics
         self.max_records = max_records
-        self.processor = FrameProcessor(self.topics.inbound)
+        self.processor = FrameProcessor(self.topics.inbound, session_limits(settings))
+        self.running_interval = timedelta(seconds=settings.running_cost_interval_s)
         self.stats = HotPathStats()
         self.batch_lock = asyncio.Lock()
         self.to_restore: set[int] = set()
         self._dirty: set[str] = set()  # charge points changed since the last checkpoint
         self._uncommitted: dict[TopicPartition, int] = {}
         self._last_checkpoint = 0.0
+        self._last_housekeeping = 0.0
         self._consumer: kafka.AIOKafkaConsumer | None = None
         self._producer: kafka.AIOKafkaProducer | None = None
         self._encode_event = encoder("ChargingEvent")
@@ -151,8 +171,12 @@ class HotPathWorker:
                     batches = {tp: messages for tp, messages in batches.items() if tp in owned}
                     if batches:
                         await self._handle(batches, producer)
+                    caught_up = sum(len(messages) for messages in batches.values()) < self.max_records
+                    since = time.monotonic() - self._last_housekeeping
+                    if since >= HOUSEKEEPING_INTERVAL_S and (caught_up or since >= HOUSEKEEPING_MAX_DELAY_S):
+                        await self._housekeep(producer)
                     due = time.monotonic() - self._last_checkpoint >= CHECKPOINT_INTERVAL_S
-                    if self._uncommitted and (due or not batches):
+                    if (self._uncommitted or self._dirty) and (due or not batches):
                         await self.checkpoint()
             async with self.batch_lock:
                 await self.checkpoint()
@@ -163,7 +187,7 @@ class HotPathWorker:
     async def _check_copartitioned(self, producer: kafka.AIOKafkaProducer) -> None:
         """Outputs and state go to the input's partition number, so every topic needs the same count."""
         t = self.topics
-        names = [t.inbound, t.events, t.deadletter, t.sessions_closed, t.session_state]
+        names = [t.inbound, t.events, t.deadletter, t.sessions_closed, t.sessions_running, t.session_state]
         counts = {name: await kafka.partition_count(producer, name) for name in names}
         if len(set(counts.values())) > 1:
             found = ", ".join(f"{name}: {n}" for name, n in counts.items())
@@ -182,15 +206,25 @@ class HotPathWorker:
         self._uncommitted.update({tp: messages[-1].offset + 1 for tp, messages in batches.items()})
         self._count(len(records), result)
 
+    async def _housekeep(self, producer: kafka.AIOKafkaProducer) -> None:
+        result = self.processor.housekeep(datetime.now(UTC), self.running_interval)
+        if result.closed or result.running:
+            await self._produce_outputs(producer, result)
+        self._dirty |= result.touched
+        self.stats.closed_sessions += len(result.closed)
+        self.stats.running_snapshots += len(result.running)
+        self._last_housekeeping = time.monotonic()
+
     async def checkpoint(self) -> None:
         """Write the state of the charge points changed since the last checkpoint, then commit the offsets
         that produced it. Outputs were already written batch by batch; a crash before the checkpoint
         replays those batches from the previous one, against the previous state, into idempotent tables."""
-        if self._uncommitted and self._producer is not None and self._consumer is not None:
+        if (self._uncommitted or self._dirty) and self._producer is not None and self._consumer is not None:
             states = self.processor.states
             state = [(states[k].partition, k.encode(), self.processor.snapshot(k)) for k in self._dirty if k in states]
             await asyncio.gather(*await kafka.send_to_partitions(self._producer, self.topics.session_state, state))
-            await self._consumer.commit(self._uncommitted)
+            if self._uncommitted:
+                await self._consumer.commit(self._uncommitted)
             self.stats.checkpoints += 1
         self._dirty.clear()
         self._uncommitted = {}
@@ -200,10 +234,12 @@ class HotPathWorker:
         topics = self.topics
         events = self._encode_all(self._encode_event, result.events, result, lambda e: e.charge_point_id)
         closed = self._encode_all(self._encode_session, result.closed, result, lambda s: s.session_id)
+        running = self._encode_all(self._encode_session, result.running, result, lambda s: s.session_id)
         dead = [(p, (d.charge_point_id or "").encode(), self._encode_dead_letter(d)) for p, d in result.dead_letters]
         futures = await kafka.send_to_partitions(producer, topics.events, events)
         futures += await kafka.send_to_partitions(producer, topics.deadletter, dead)
         futures += await kafka.send_to_partitions(producer, topics.sessions_closed, closed)
+        futures += await kafka.send_to_partitions(producer, topics.sessions_running, running)
         await asyncio.gather(*futures)
 
     @staticmethod

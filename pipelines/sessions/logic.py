@@ -1,331 +1,260 @@
-"""The sessionization step: OCPP 1.6 charging events in, closed sessions (or dead letters) out.
+"""The sessionization step: OCPP 1.6 and 2.0.1 charging events into per-transaction timelines.
 
-`step` updates the caller's ChargePointState in place and returns it (see state.py): the caller owns
-the state. Events are expected deduplicated (ingest does that) and in time order; an exact duplicate
-is harmless. Not built yet (issue 3): out-of-order events, provisional closes of transactions that never
-stop, meter resets, OCPP 2.0.1. Events that cannot be placed yet go through `_unplaced`, the one spot
-where a later issue can park them instead of ignoring them.
+`step(state, event, now)` updates the caller's ChargePointState in place and returns dead letters at once;
+sessions are emitted by `lifecycle.settle` (after a batch of steps, so a batch that stops a session and brings
+late events for it emits one revision), and by `lifecycle.expire` (provisional closes). `now` is the arrival
+time (the hot path passes the batch's wall-clock read time); windows are measured in it, placement in station
+time (2.0.1 seqNo breaking ties), so any arrival order of the same events builds the same sessions.
+
+Where an event goes: by transaction id when it has one, else (1.6 MeterValues and StatusNotification) to the
+transaction on its connector whose start..stop holds its station time. An event whose transaction is not known
+yet is parked (bounded) until it shows up: a 1.6 StartTransaction.conf may follow the first MeterValues, and
+reordered frames may bring a stop before its start (that stop is also dead-lettered as UNKNOWN_TRANSACTION at
+once, so a stop that never finds its start is on record). A new transaction on a connector provisionally
+closes the older ones without a stop. An event for a session closed longer than the late-arrival window ago
+is dead-lettered as LATE_EVENT.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
+from zlib import crc32
 
-from pipelines.ingest.models import ChargingEvent, DeadLetter, DeadLetterClass, EventKind
-from pipelines.sessions.models import ChargingPeriod, ClosedSession, PeriodKind
+from pipelines.ingest.models import ChargingEvent, DeadLetter, EventKind
+from pipelines.sessions.dead_letters import late_event, unknown_transaction
+from pipelines.sessions.limits import DEFAULT_LIMITS, Limits
+from pipelines.sessions.placement import add, belongs, event_time, park, past_window, target, touched
 from pipelines.sessions.state import (
     ChargePointState,
-    ConnectorStatus,
-    FinishedPeriod,
-    OpenTransaction,
+    PendingResult,
     PendingStart,
+    Phase,
+    Stop,
+    Transaction,
+    close_provisionally,
+    unsettle,
+)
+from pipelines.sessions.timeline import (
+    BEGIN,
+    CHANGE,
+    KEY,
+    READING,
+    ROUTED,
+    compact,
+    event_tag,
+    insert,
+    is_change,
 )
 
-PARKING_POWER_W = Decimal(50)
-"""Below this active power (W) a transaction in a Charging state counts as parking: the car is full or
-idle but the station still reports Charging. 50 W is above the standby draw of the on-board chargers we
-know of and far below the smallest real charging current (6 A at 230 V is about 1.4 kW)."""
-
-CHARGING_STATUSES = frozenset({"Charging"})
-PARKING_STATUSES = frozenset({"SuspendedEV", "SuspendedEVSE", "Finishing"})
-MAX_PENDING_STARTS = 32  # StartTransaction requests whose answer never came are dropped oldest first
-MAX_RECENTLY_CLOSED = 16  # stop frames for these are duplicates, not unknown transactions
-
-Output = ClosedSession | DeadLetter
-_ZERO = Decimal(0)
+_METER_VALUES = EventKind.METER_VALUES
+TRANSACTION_BEGIN = "Transaction.Begin"
+_Handler = Callable[[ChargePointState, ChargingEvent, datetime, Limits], list[DeadLetter]]
 
 
-def step(state: ChargePointState, event: ChargingEvent) -> tuple[ChargePointState, list[Output]]:
-    """Apply one event to the charge point's state (in place) and return it with what it produced."""
-    handler = _HANDLERS.get(event.kind)
+def step(
+    state: ChargePointState, event: ChargingEvent, now: datetime | None = None, limits: Limits = DEFAULT_LIMITS
+) -> tuple[ChargePointState, list[DeadLetter]]:
+    """Apply one event to the charge point's state (in place); `now` defaults to the gateway's receive time."""
+    if not state.charge_point_id:
+        state.tenant_id, state.charge_point_id = event.tenant_id, event.charge_point_id
+    kind = event.kind
+    if kind is _METER_VALUES:
+        return state, _on_meter_values(state, event, now or event.received_at, limits)
+    handler = _HANDLERS.get(kind)
     if handler is None:
         if event.message_type == 4:
             state.pending_starts.pop(event.message_id, None)  # a CALLERROR answers no StartTransaction
+        elif event.transaction_id is not None and event.id_tag:
+            _late_id_tag(state, event, now or event.received_at)
         return state, []
-    return state, handler(state, event)
+    return state, handler(state, event, now or event.received_at, limits)
 
 
-def event_time(event: ChargingEvent) -> datetime:
-    """When it happened: the station's timestamp, else the gateway's receive time."""
-    return event.station_time or event.received_at
-
-
-def _on_start_requested(state: ChargePointState, event: ChargingEvent) -> list[Output]:
+def _on_start_requested(state: ChargePointState, event: ChargingEvent, now: datetime, limits: Limits) -> list:
     if event.connector_id is None:
         return []
-    pending = state.pending_starts
-    pending[event.message_id] = PendingStart(
-        event.connector_id, event.id_tag or "", event_time(event), event.meter_wh or Decimal(0)
-    )
-    if len(pending) > MAX_PENDING_STARTS:
-        del pending[next(iter(pending))]
+    request = PendingStart(event.connector_id, event.id_tag or "", event_time(event), event.meter_wh)
+    result = state.pending_results.pop(event.message_id, None)
+    if result is not None:
+        return _open_requested(state, request, result.transaction_id, result.id_tag_status, now, limits)
+    _bounded_put(state.pending_starts, event.message_id, request, limits.max_pending_starts)
     return []
 
 
-def _on_start_confirmed(state: ChargePointState, event: ChargingEvent) -> list[Output]:
+def _on_start_confirmed(state: ChargePointState, event: ChargingEvent, now: datetime, limits: Limits) -> list:
     transaction_id = event.transaction_id
-    if transaction_id is None or transaction_id in state.open_transactions:
-        return []  # no id to open, or a duplicate answer
+    if transaction_id is None or transaction_id in state.transactions:
+        return []  # no id to open, or a repeated answer
+    if transaction_id in state.forgotten:
+        return [late_event(event, transaction_id, limits)]
     request = state.pending_starts.pop(event.message_id, None)
-    if request is None:
-        return _unplaced(state, event, f"StartTransaction result for transaction {transaction_id} has no request")
-    tx = OpenTransaction(
-        transaction_id=transaction_id,
-        connector_id=request.connector_id,
-        id_tag=request.id_tag,
-        id_tag_status=event.status,
-        started_at=request.started_at,
-        meter_start_wh=request.meter_start_wh,
-        period_kind=PeriodKind.CHARGING,
-        period_start=request.started_at,
-        period_start_wh=request.meter_start_wh,
-        last_wh=request.meter_start_wh,
-        last_at=request.started_at,
-    )
-    state.open_transactions[transaction_id] = tx
-    state.by_connector[tx.connector_id] = transaction_id
-    known = state.connector_status.get(tx.connector_id)
-    if known is not None and known.at >= tx.started_at:
-        _apply_status(tx, known.status, known.at)  # the station reported it before we had the id
-    return []
-
-
-def _on_meter_values(state: ChargePointState, event: ChargingEvent) -> list[Output]:
-    tx = _transaction_of(state, event)
-    if tx is None:
-        return _unplaced(state, event, "meter values for no open transaction")
-    at = event.station_time or event.received_at
-    if at < tx.last_at:
-        return []  # older than what we have: out of order, issue 3
-    wh = event.meter_wh
-    if wh is not None:
-        if tx.unsettled:
-            _settle_boundaries(tx, at, wh)
-        tx.last_wh = wh
-        tx.last_at = at
-    power = event.power_w
-    if power is not None:
-        low = power < PARKING_POWER_W
-        if low is not tx.low_power:
-            tx.low_power = low
-            _reconsider_kind(tx, at)
-        if tx.max_power_w is None or power > tx.max_power_w:
-            tx.max_power_w = power
-    current = event.current_a
-    if current is not None and (tx.max_current_a is None or current > tx.max_current_a):
-        tx.max_current_a = current
-    return []
-
-
-def _on_status(state: ChargePointState, event: ChargingEvent) -> list[Output]:
-    connector_id, status = event.connector_id, event.status
-    if connector_id is None or status is None:
+    if request is None:  # the answer came first: wait for the request
+        result = PendingResult(transaction_id, event.status)
+        _bounded_put(state.pending_results, event.message_id, result, limits.max_pending_starts)
         return []
+    return _open_requested(state, request, transaction_id, event.status, now, limits)
+
+
+def _open_requested(
+    state: ChargePointState,
+    request: PendingStart,
+    transaction_id: str,
+    id_tag_status: str | None,
+    now: datetime,
+    limits: Limits,
+) -> list[DeadLetter]:
+    tx = Transaction(
+        transaction_id, request.connector_id, request.id_tag, id_tag_status, request.started_at,
+        request.meter_start_wh, now,
+    )  # fmt: skip
+    return _open(state, tx, now, limits)
+
+
+def _on_started(state: ChargePointState, event: ChargingEvent, now: datetime, limits: Limits) -> list:
+    """OCPP 2.0.1 TransactionEvent Started: the station names the transaction; its readings and chargingState
+    are the session's first entries."""
+    transaction_id = event.transaction_id
+    if transaction_id is None or transaction_id in state.transactions:
+        return []
+    if transaction_id in state.forgotten:
+        return [late_event(event, transaction_id, limits)]
     at = event_time(event)
-    state.connector_status[connector_id] = ConnectorStatus(status, at)
-    transaction_id = state.by_connector.get(connector_id)
-    if transaction_id is not None:
-        _apply_status(state.open_transactions[transaction_id], status, at)
+    tx = Transaction(transaction_id, event.connector_id or 0, event.id_tag or "", None, at, event.meter_wh, now)
+    key = (at, event.seq_no or 0, READING, event_tag(event.event_id))
+    if event.power_w is not None or event.current_a is not None:
+        tx.entries.append((key, None, event.power_w, event.current_a, None, False))
+    if event.status is not None and is_change(event.status):
+        tx.entries.append(((at, key[1], CHANGE, key[3]), None, None, None, event.status, False))
+    return _open(state, tx, now, limits)
+
+
+def _open(state: ChargePointState, tx: Transaction, now: datetime, limits: Limits) -> list[DeadLetter]:
+    """Register a new transaction: older ones on its connector lose their open end (and their entries from its
+    start on that were placed by time), then parked events that belong to it are placed."""
+    state.transactions[tx.transaction_id] = tx
+    ids = state.by_connector.setdefault(tx.connector_id, [])
+    order = (tx.started_at, tx.transaction_id)
+    position = next((i for i, other in enumerate(ids) if _order(state, other) > order), len(ids))
+    ids.insert(position, tx.transaction_id)
+    for older_id in ids[:position]:
+        older = state.transactions[older_id]
+        _claim_routed(state, older, tx, now)
+        if older.phase is Phase.OPEN:
+            close_provisionally(state, older, now)
+    dead = _place_parked(state, tx, now, limits)
+    if position < len(ids) - 1 and tx.phase is Phase.OPEN:
+        close_provisionally(state, tx, now)  # a newer transaction already runs on the connector
+    return dead
+
+
+def _order(state: ChargePointState, transaction_id: str) -> tuple[datetime, str]:
+    return state.transactions[transaction_id].started_at, transaction_id
+
+
+def _claim_routed(state: ChargePointState, older: Transaction, newer: Transaction, now: datetime) -> None:
+    """Entries placed in `older` by connector and time that fall in `newer`'s time move over."""
+    if not older.entries or older.entries[-1][KEY][0] < newer.started_at:
+        return  # the common case: the older one ended before (its timeline is in time order)
+    moved = [e for e in older.entries if e[ROUTED] and e[KEY][0] >= newer.started_at]
+    if not moved:
+        return
+    older.entries = [e for e in older.entries if not (e[ROUTED] and e[KEY][0] >= newer.started_at)]
+    for entry in moved:
+        insert(newer.entries, entry)
+    touched(state, older, now)
+
+
+def _place_parked(state: ChargePointState, tx: Transaction, now: datetime, limits: Limits) -> list[DeadLetter]:
+    mine = [event for _, event in state.parked if belongs(event, tx)]
+    if not mine:
+        return []
+    placed = {id(event) for event in mine}
+    state.parked = [(arrival, event) for arrival, event in state.parked if id(event) not in placed]
+    dead: list[DeadLetter] = []
+    for event in mine:
+        dead += _HANDLERS[event.kind](state, event, now, limits)
+    return dead
+
+
+def _on_meter_values(state: ChargePointState, event: ChargingEvent, now: datetime, limits: Limits) -> list:
+    wh, power, current = event.meter_wh, event.power_w, event.current_a
+    if wh is None and power is None and current is None:
+        return []  # nothing sessions use (SoC only)
+    transaction_id = event.transaction_id
+    tx = state.transactions.get(transaction_id) if transaction_id is not None else None
+    rank = BEGIN if event.reading_context == TRANSACTION_BEGIN else READING
+    key = (event.station_time or event.received_at, event.seq_no or 0, rank, crc32(event.event_id.encode()))
+    if tx is not None and tx.closed_arrival is None:  # open, named by id: the hot path, inlined
+        entries = tx.entries
+        if key[0] >= tx.started_at and (not entries or entries[-1][KEY] < key):
+            entries.append((key, wh, power, current, None, False))
+            tx.changed = True
+            tx.last_value_arrival = now
+            if len(entries) > limits.max_entries:
+                tx.entries = compact(entries, limits.max_entries)
+            return []
+    else:
+        found = target(state, event, now, limits)
+        if not isinstance(found, Transaction):
+            return found
+        tx = found
+    if add(state, tx, (key, wh, power, current, None, transaction_id is None), now, limits):
+        tx.last_value_arrival = now
     return []
 
 
-def _on_stopped(state: ChargePointState, event: ChargingEvent) -> list[Output]:
-    transaction_id = event.transaction_id
-    tx = state.open_transactions.pop(transaction_id, None) if transaction_id is not None else None
-    if tx is None:
-        if transaction_id in state.recently_closed:
-            return []  # a duplicate stop
-        return [_unknown_transaction(event, f"StopTransaction for unknown transaction {transaction_id!r}")]
-    if state.by_connector.get(tx.connector_id) == tx.transaction_id:
-        del state.by_connector[tx.connector_id]
-    _remember_closed(state, tx.transaction_id)
-    return [_close(tx, event)]
+def _on_status(state: ChargePointState, event: ChargingEvent, now: datetime, limits: Limits) -> list:
+    status = event.status
+    if status is None or not is_change(status):
+        return []  # Available, Preparing, Faulted, ...: nothing about charging vs parking
+    found = target(state, event, now, limits)
+    if not isinstance(found, Transaction):
+        return found
+    key = (event_time(event), event.seq_no or 0, CHANGE, event_tag(event.event_id))
+    add(state, found, (key, None, None, None, status, event.transaction_id is None), now, limits)
+    return []
 
 
-def _transaction_of(state: ChargePointState, event: ChargingEvent) -> OpenTransaction | None:
+def _on_stopped(state: ChargePointState, event: ChargingEvent, now: datetime, limits: Limits) -> list:
     transaction_id = event.transaction_id
     if transaction_id is None:
-        if event.connector_id is None:
-            return None
-        transaction_id = state.by_connector.get(event.connector_id)
-        if transaction_id is None:
-            return None
-    return state.open_transactions.get(transaction_id)
-
-
-def _apply_status(tx: OpenTransaction, status: str, at: datetime) -> None:
-    if status in CHARGING_STATUSES:
-        tx.status_parking = False
-        tx.low_power = False  # the station says it charges again; the next power sample may disagree
-    elif status in PARKING_STATUSES:
-        tx.status_parking = True
-    else:
-        return  # Available, Faulted, ...: no statement about charging vs parking
-    _reconsider_kind(tx, at)
-
-
-def _reconsider_kind(tx: OpenTransaction, at: datetime) -> None:
-    kind = PeriodKind.PARKING if tx.status_parking or tx.low_power else PeriodKind.CHARGING
-    if kind is tx.period_kind:
-        return
-    if at <= tx.period_start:
-        _relabel(tx, kind)
-    else:
-        _split(tx, at, kind)
-
-
-def _split(tx: OpenTransaction, at: datetime, kind: PeriodKind) -> None:
-    """End the current period at `at` (register: the last reading) and start one of `kind`."""
-    tx.finished.append(_current_period(tx, at, tx.last_wh))
-    tx.period_kind, tx.period_start, tx.period_start_wh = kind, at, tx.last_wh
-    tx.max_power_w = tx.max_current_a = None
-    if tx.last_at < at:
-        tx.unsettled += 1  # a later reading may be closer to this boundary
-
-
-def _current_period(tx: OpenTransaction, end: datetime, end_wh: Decimal) -> FinishedPeriod:
-    kind, start, start_wh = tx.period_kind, tx.period_start, tx.period_start_wh
-    return FinishedPeriod(start, end, kind, start_wh, end_wh, tx.max_power_w, tx.max_current_a)
-
-
-def _relabel(tx: OpenTransaction, kind: PeriodKind) -> None:
-    """Change the kind of a period that has no duration yet; merge it into its predecessor if alike."""
-    if not tx.finished or tx.finished[-1].kind is not kind:
-        tx.period_kind = kind
-        return
-    previous = tx.finished.pop()
-    tx.period_kind, tx.period_start, tx.period_start_wh = kind, previous.start, previous.start_wh
-    tx.max_power_w = _max(previous.max_power_w, tx.max_power_w)
-    tx.max_current_a = _max(previous.max_current_a, tx.max_current_a)
-    tx.unsettled = max(0, tx.unsettled - 1)
-
-
-def _settle_boundaries(tx: OpenTransaction, at: datetime, wh: Decimal) -> None:
-    """Move each unsettled boundary's register to this reading when it is closer than the previous one."""
-    finished = tx.finished
-    still_ahead = 0
-    for index in range(len(finished) - tx.unsettled, len(finished)):
-        period = finished[index]
-        if abs(at - period.end) < period.end - tx.last_at:
-            period.end_wh = wh
-            if index + 1 < len(finished):
-                finished[index + 1].start_wh = wh
-            else:
-                tx.period_start_wh = wh
-        if period.end > at:
-            still_ahead += 1  # a later reading may be closer still
-    tx.unsettled = still_ahead
-
-
-def split_energy(
-    meter_start_wh: Decimal, meter_stop_wh: Decimal, deltas: list[tuple[PeriodKind, Decimal]]
-) -> tuple[Decimal, list[Decimal]]:
-    """The session's energy and each period's share, summing to it exactly, none negative.
-
-    energy = meter stop - meter start. When the meter ran backwards in between, the negative period
-    deltas count as zero and the excess comes off the last charging periods first. When meter stop is
-    below meter start (a reset or a swapped meter), energy is the sum of the positive period deltas
-    instead; issue 3 handles resets properly.
-    """
-    energies = [delta if delta > 0 else _ZERO for _, delta in deltas]
-    counted = sum(energies, _ZERO)
-    total = meter_stop_wh - meter_start_wh
-    if total < 0:
-        return counted, energies
-    remainder = total - counted
-    if remainder:
-        _spread_remainder(energies, [kind for kind, _ in deltas], remainder)
-    return total, energies
-
-
-def _spread_remainder(energies: list[Decimal], kinds: list[PeriodKind], remainder: Decimal) -> None:
-    """Add a positive remainder to the last charging period; take a negative one from the last ones."""
-    charging = [i for i, kind in enumerate(kinds) if kind is PeriodKind.CHARGING]
-    order = [*reversed(charging), *(i for i in reversed(range(len(kinds))) if i not in charging)]
-    if remainder > 0:
-        energies[order[0]] += remainder
-        return
-    for index in order:
-        taken = min(energies[index], -remainder)
-        energies[index] -= taken
-        remainder += taken
-        if not remainder:
-            return
-
-
-def _close(tx: OpenTransaction, event: ChargingEvent) -> ClosedSession:
-    stopped_at = max(event_time(event), tx.period_start)  # a clock jumping back never reorders periods
-    meter_stop = event.meter_wh if event.meter_wh is not None else tx.last_wh
-    if tx.unsettled:
-        _settle_boundaries(tx, stopped_at, meter_stop)
-    bounds = [*tx.finished, _current_period(tx, stopped_at, meter_stop)]
-    energy_wh, energies = split_energy(tx.meter_start_wh, meter_stop, [(p.kind, p.end_wh - p.start_wh) for p in bounds])
-    periods = tuple(
-        ChargingPeriod(p.start, p.end, p.kind, energy, p.max_power_w, p.max_current_a)
-        for p, energy in zip(bounds, energies, strict=True)
-    )
-    return ClosedSession(
-        session_id=f"{event.tenant_id}/{event.charge_point_id}/{tx.transaction_id}",
-        tenant_id=event.tenant_id,
-        charge_point_id=event.charge_point_id,
-        connector_id=tx.connector_id,
-        transaction_id=tx.transaction_id,
-        id_tag=tx.id_tag,
-        started_at=tx.started_at,
-        stopped_at=stopped_at,
-        meter_start_wh=tx.meter_start_wh,
-        meter_stop_wh=meter_stop,
-        energy_wh=energy_wh,
-        stop_reason=event.reason,
-        periods=periods,
-    )
-
-
-def _remember_closed(state: ChargePointState, transaction_id: str) -> None:
-    closed = state.recently_closed
-    closed[transaction_id] = None
-    if len(closed) > MAX_RECENTLY_CLOSED:
-        del closed[next(iter(closed))]
-
-
-def _unplaced(state: ChargePointState, event: ChargingEvent, why: str) -> list[Output]:
-    """An event that belongs to no known transaction yet.
-
-    Ignored for now (the event itself is kept in charging.events); issue 3 parks these until their
-    transaction shows up.
-    """
+        return []
+    tx = state.transactions.get(transaction_id)
+    if tx is None:
+        if transaction_id in state.forgotten:
+            return [late_event(event, transaction_id, limits)]
+        park(state, event, now, limits)
+        return [unknown_transaction(event, f"{event.action} for unknown transaction {transaction_id!r}")]
+    if past_window(tx, now, limits):
+        return [late_event(event, transaction_id, limits)]
+    stop = Stop(event_time(event), event.meter_wh, event.reason, event_tag(event.event_id))
+    if tx.stop is not None and (stop.at, stop.tag) >= (tx.stop.at, tx.stop.tag):
+        return []  # the same stop again (or a second, later one: the earliest stop wins in any order)
+    tx.stop, tx.phase, tx.closed_arrival = stop, Phase.STOPPED, now
+    unsettle(state, tx)
+    tx.entries = compact(tx.entries, limits.max_entries_closed)
     return []
 
 
-def _unknown_transaction(event: ChargingEvent, reason: str) -> DeadLetter:
-    original = event.payload.encode()
-    digest = hashlib.blake2b(b"sessions|" + event.event_id.encode() + b"|" + original, digest_size=16)
-    return DeadLetter(
-        dead_letter_id=digest.hexdigest(),
-        stage="sessions",
-        error_class=DeadLetterClass.UNKNOWN_TRANSACTION,
-        reason=reason,
-        original=original,
-        received_at=event.received_at,
-        tenant_id=event.tenant_id,
-        charge_point_id=event.charge_point_id,
-    )
+def _late_id_tag(state: ChargePointState, event: ChargingEvent, now: datetime) -> None:
+    """2.0.1: an idToken sent after the start (triggerReason Authorized) names the driver of an anonymous start."""
+    tx = state.transactions.get(event.transaction_id or "")
+    if tx is not None and not tx.id_tag and event.id_tag:
+        tx.id_tag = event.id_tag
+        touched(state, tx, now)
 
 
-def _max(a: Decimal | None, b: Decimal | None) -> Decimal | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return max(a, b)
+def _bounded_put(mapping: dict, key: str, value: object, limit: int) -> None:
+    mapping[key] = value
+    if len(mapping) > limit:
+        del mapping[next(iter(mapping))]
 
 
-_HANDLERS: dict[EventKind, Callable[[ChargePointState, ChargingEvent], list[Output]]] = {
+_HANDLERS: dict[EventKind, _Handler] = {
     EventKind.TRANSACTION_START_REQUESTED: _on_start_requested,
     EventKind.TRANSACTION_START_CONFIRMED: _on_start_confirmed,
+    EventKind.TRANSACTION_STARTED: _on_started,
     EventKind.METER_VALUES: _on_meter_values,
     EventKind.STATUS: _on_status,
     EventKind.TRANSACTION_STOPPED: _on_stopped,

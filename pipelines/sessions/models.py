@@ -10,7 +10,16 @@ from enum import StrEnum
 
 class PeriodKind(StrEnum):
     CHARGING = "charging"
-    PARKING = "parking"  # connected, not charging (SuspendedEV/SuspendedEVSE/Finishing)
+    PARKING = "parking"  # connected, not charging (SuspendedEV/SuspendedEVSE/Finishing, 2.0.1 EVConnected)
+
+
+# What sessionization detected about a session's data (ClosedSession.anomalies), in this order when several hold.
+MISSING_STOP = "missing_stop"  # closed provisionally: no stop yet (timeout or a newer transaction on the connector)
+STALE_BEGIN_READING = "stale_begin_reading"  # the begin reading was implausible; counted from a plausible one
+METER_RESET = "meter_reset"  # the register fell mid-session (reset, rollover, swap); counted from the new base
+STOP_BELOW_START = "stop_below_start"  # the stop reading is below the start reading
+NO_ENERGY_READINGS = "no_energy_readings"  # neither begin, sample nor stop carried an energy register
+LATE_CORRECTION = "late_correction"  # a revision after the first: late events changed the result
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,5 +51,11 @@ class ClosedSession:
     energy_wh: Decimal
     stop_reason: str | None
     periods: tuple[ChargingPeriod, ...]
-    estimated: bool = False  # closed without a StopTransaction (issue 3 fills this in)
-    revision: int = 1  # a later correction of the same session carries a higher revision
+    estimated: bool = False  # closed without a stop (provisional) or a running snapshot
+    revision: int = 1  # a later correction carries a higher revision; 0 is a running snapshot, never billed
+    anomalies: tuple[str, ...] = ()  # the constants above
+    id_tag_status: str | None = None  # the central system's verdict on the id tag (1.6 idTagInfo.status)
+
+    def __post_init__(self) -> None:
+        if type(self.anomalies) is not tuple:  # read back as a list (fastavro, ClickHouse arrays)
+            object.__setattr__(self, "anomalies", tuple(self.anomalies))

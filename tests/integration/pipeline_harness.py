@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+import time
 import uuid
 from pathlib import Path
 
@@ -92,6 +93,17 @@ class PipelineUnderTest:
 
     def rows(self, sql: str) -> list[tuple]:
         return [tuple(r) for r in self.client.query(sql).result_rows]
+
+    def wait_rows(self, sql: str, expected: list[tuple], timeout_s: float = 30) -> list[tuple]:
+        """Poll `sql` until it returns `expected` (for results that appear on a timer, not with the input's lag),
+        failing with the last result after `timeout_s`."""
+        deadline = time.monotonic() + timeout_s
+        while (got := self.rows(sql)) != expected and time.monotonic() < deadline:
+            if self.worker is not None and self.worker.poll() is not None:
+                raise AssertionError(f"worker died:\n{self.log_path.read_text()[-4000:]}")
+            time.sleep(0.25)
+        assert got == expected, f"after {timeout_s} s: {got}"
+        return got
 
 
 def _key_of(frame: bytes) -> bytes:

@@ -1,8 +1,9 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from pipelines.config import Settings
 from pipelines.hotpath.process import BatchResult
-from pipelines.hotpath.worker import HotPathWorker
+from pipelines.hotpath.worker import HotPathWorker, session_limits
 from pipelines.ingest.models import ChargingEvent, EventKind
 from pipelines.streaming.codec import encoder
 
@@ -26,3 +27,8 @@ def test_a_record_beyond_its_schema_becomes_a_dead_letter_and_the_rest_is_encode
     [(partition, letter)] = result.dead_letters
     assert partition == 1 and letter.error_class == "impossible_value"
     assert "does not fit its Avro schema" in letter.reason and letter.original == b'{"connectorId":1}'
+
+
+def test_the_session_windows_come_from_the_settings() -> None:
+    limits = session_limits(Settings(late_arrival_window_s=600, provisional_close_timeout_s=90))
+    assert (limits.late_window, limits.provisional_timeout) == (timedelta(minutes=10), timedelta(seconds=90))

@@ -4,9 +4,11 @@ from decimal import Decimal
 from hypothesis import given
 
 from pipelines.ingest.models import ChargingEvent, DeadLetter, DeadLetterClass, EventKind
-from pipelines.sessions.logic import MAX_PENDING_STARTS, PARKING_POWER_W, split_energy, step
+from pipelines.sessions.lifecycle import settle
+from pipelines.sessions.limits import DEFAULT_LIMITS, PARKING_POWER_W
+from pipelines.sessions.logic import step
 from pipelines.sessions.models import ClosedSession, PeriodKind
-from pipelines.sessions.state import ChargePointState, new_state
+from pipelines.sessions.state import ChargePointState, Phase, new_state
 
 from .station import Station, at, session_events
 
@@ -36,7 +38,7 @@ def test_normal_session_is_one_charging_period() -> None:
     assert shape(session) == [(0, 2400, CHARGING, 5000)]
     assert session.periods[0].max_power_w == 11000
     assert session.periods[0].max_current_a == 16
-    assert cp.state.open_transactions == {}
+    assert cp.state.transactions["42"].phase is Phase.STOPPED  # kept for late events
 
 
 def test_suspended_ev_after_charging_is_a_parking_period_with_exact_energies() -> None:
@@ -178,9 +180,9 @@ def test_energy_already_converted_from_kwh_upstream_stays_exact() -> None:
 def test_rejected_id_tag_still_opens_the_transaction_and_keeps_the_status() -> None:
     cp = Station()
     cp.start(1, 0, 0, "10", status="Invalid")
-    assert cp.state.open_transactions["10"].id_tag_status == "Invalid"
+    assert cp.state.transactions["10"].id_tag_status == "Invalid"
     [session] = cp.stop("10", 60, 100)
-    assert session.energy_wh == 100
+    assert (session.energy_wh, session.id_tag_status) == (100, "Invalid")
 
 
 def test_status_reported_before_the_transaction_id_is_known_applies() -> None:
@@ -220,14 +222,16 @@ def test_meter_stop_below_meter_start_uses_positive_period_deltas() -> None:
     assert shape(session) == [(0, 200, CHARGING, 600), (200, 300, PARKING, 0)]
 
 
-def test_events_without_a_transaction_are_ignored_without_state() -> None:
+def test_events_without_a_transaction_are_parked_not_emitted() -> None:
     cp = Station()
     cp.meter(10, wh=100, power=5000)
     cp.meter(10, wh=100, transaction_id="nope")
+    cp.meter(10, wh=100, connector=0)  # the main meter: no transaction, not parked
     cp.send(cp.event(EventKind.TRANSACTION_START_CONFIRMED, 20, message_type=3, transaction_id="14"))
     cp.send(cp.event(EventKind.HEARTBEAT, 30))
     assert cp.outputs == []
-    assert cp.state.open_transactions == {}
+    assert cp.state.transactions == {}
+    assert len(cp.state.parked) == 2
 
 
 def test_call_error_for_a_start_request_drops_it_and_pending_starts_are_bounded() -> None:
@@ -236,32 +240,18 @@ def test_call_error_for_a_start_request_drops_it_and_pending_starts_are_bounded(
     cp.send(request)
     cp.send(cp.event(EventKind.OTHER, 1, message_type=4, message_id=request.message_id))
     assert cp.state.pending_starts == {}
-    for n in range(MAX_PENDING_STARTS + 5):
+    for n in range(DEFAULT_LIMITS.max_pending_starts + 5):
         cp.send(cp.event(EventKind.TRANSACTION_START_REQUESTED, n, connector_id=1, meter_wh=Decimal(0)))
-    assert len(cp.state.pending_starts) == MAX_PENDING_STARTS
+    assert len(cp.state.pending_starts) == DEFAULT_LIMITS.max_pending_starts
 
 
 def test_station_clock_going_back_never_reorders_periods() -> None:
     cp = Station()
     cp.start(1, 100, 0, "15")
-    cp.status(1, "SuspendedEV", 50)  # before the start: relabels, no negative period
-    cp.meter(40, wh=10)  # older than the start reading: ignored
-    [session] = cp.stop("15", 20, 30)
-    assert shape(session) == [(100, 100, PARKING, 30)]
-
-
-def test_split_energy_takes_a_meter_going_back_off_the_last_charging_periods() -> None:
-    deltas = [(CHARGING, Decimal(100)), (PARKING, Decimal(-30)), (CHARGING, Decimal(20)), (PARKING, Decimal(5))]
-    assert split_energy(Decimal(0), Decimal(95), deltas) == (95, [90, 0, 0, 5])
-
-
-def test_split_energy_gives_a_positive_remainder_to_the_last_charging_period() -> None:
-    deltas = [(CHARGING, Decimal(10)), (CHARGING, Decimal(10)), (PARKING, Decimal(0))]
-    assert split_energy(Decimal(0), Decimal(25), deltas) == (25, [10, 15, 0])
-
-
-def test_split_energy_without_charging_periods_uses_the_last_period() -> None:
-    assert split_energy(Decimal(0), Decimal(5), [(PARKING, Decimal(-5)), (PARKING, Decimal(10))]) == (5, [0, 5])
+    cp.status(1, "SuspendedEV", 50)  # before the start: not part of the session
+    cp.meter(40, wh=10)  # before the start: not part of the session
+    [session] = cp.stop("15", 20, 30)  # a stop before the start ends the session at its start
+    assert shape(session) == [(100, 100, CHARGING, 30)]
 
 
 def run(events: list[ChargingEvent], state: ChargePointState | None = None) -> list[ClosedSession | DeadLetter]:
@@ -269,7 +259,7 @@ def run(events: list[ChargingEvent], state: ChargePointState | None = None) -> l
     outputs: list[ClosedSession | DeadLetter] = []
     for event in events:
         state, out = step(state, event)
-        outputs.extend(out)
+        outputs += [*out, *settle(state)]
     return outputs
 
 
@@ -278,7 +268,8 @@ def test_random_sessions_split_energy_exactly_over_contiguous_periods(events: li
     [session] = run(events)
     assert isinstance(session, ClosedSession)
     assert sum(p.energy_wh for p in session.periods) == session.energy_wh
-    assert session.energy_wh == session.meter_stop_wh - session.meter_start_wh
+    assert session.energy_wh == session.meter_stop_wh - session.meter_start_wh  # registers only rise here
+    assert session.anomalies == ()
     assert all(p.energy_wh >= 0 for p in session.periods)
     assert session.periods[0].start == session.started_at
     assert session.periods[-1].end == session.stopped_at
@@ -291,3 +282,64 @@ def test_random_sessions_split_energy_exactly_over_contiguous_periods(events: li
 @given(session_events())
 def test_exact_duplicates_change_nothing(events: list[ChargingEvent]) -> None:
     assert run([e for event in events for e in (event, event)]) == run(events)
+
+
+def test_meter_values_before_the_start_result_are_parked_and_placed_when_it_arrives() -> None:
+    cp = Station()
+    request = cp.start_request(1, 0, 1_000)
+    cp.send(request)
+    cp.meter(60, wh=1_200, power=11_000)  # 1.6: the station does not know the transaction id yet
+    cp.meter(120, wh=1_400, transaction_id="21")  # or a gateway delivered it ahead of the result
+    assert len(cp.state.parked) == 2
+    cp.send(cp.start_result(request, "21"))
+    assert cp.state.parked == []
+    [session] = cp.stop("21", 180, 1_500)
+    assert (session.energy_wh, session.periods[0].max_power_w) == (500, 11_000)
+
+
+def test_a_start_result_ahead_of_its_request_opens_the_transaction_when_the_request_comes() -> None:
+    cp = Station()
+    request = cp.start_request(1, 0, 0)
+    cp.send(cp.start_result(request, "22"))
+    assert cp.state.transactions == {}
+    cp.send(request)
+    [session] = cp.stop("22", 60, 100)
+    assert (session.transaction_id, session.energy_wh) == ("22", 100)
+
+
+def test_a_stop_ahead_of_its_start_is_dead_lettered_at_once_and_still_closes_the_session() -> None:
+    cp = Station()
+    stop = cp.event(EventKind.TRANSACTION_STOPPED, 600, transaction_id="23", meter_wh=Decimal(900), reason="Local")
+    [letter] = cp.send(stop)
+    assert letter.error_class is DeadLetterClass.UNKNOWN_TRANSACTION  # on record if the start never comes
+    [session] = cp.start(1, 0, 100, "23")
+    assert (session.energy_wh, session.stopped_at, session.estimated) == (800, at(600), False)
+
+
+def test_201_events_ahead_of_their_started_event_are_placed() -> None:
+    cp = Station(protocol="ocpp2.0.1")
+    cp.meter(600, wh=2_000, power=7_000, transaction_id="24")
+    cp.status(1, "SuspendedEV", 900, transaction_id="24")
+    cp.start(1, 0, 1_000, "24")
+    [session] = cp.stop("24", 1200, 2_100)
+    assert shape(session) == [(0, 900, CHARGING, 1_000), (900, 1200, PARKING, 100)]
+
+
+def test_a_reading_by_connector_moves_to_the_transaction_that_turns_out_to_hold_it() -> None:
+    cp = Station()
+    cp.start(1, 0, 0, "25")
+    cp.meter(4000, wh=5_000, power=11_000)  # by time this belongs to "25"... until "26" shows up
+    cp.start(1, 3600, 4_000, "26")  # "25" lost its stop: closed provisionally, its reading moves to "26"
+    cp.stop("25", 3000, 4_000)
+    [second] = cp.stop("26", 4200, 5_500)
+    first = cp.closed()[-2]
+    assert (first.transaction_id, first.energy_wh, first.estimated) == ("25", 4_000, False)
+    assert (second.energy_wh, second.periods[0].max_power_w) == (1_500, 11_000)
+
+
+def test_201_an_id_token_sent_after_an_anonymous_start_names_the_driver() -> None:
+    cp = Station(protocol="ocpp2.0.1")
+    cp.start(1, 0, 0, "26", id_tag="")
+    cp.send(cp.event(EventKind.OTHER, 30, transaction_id="26", id_tag="04A2B3C4", trigger_reason="Authorized"))
+    [session] = cp.stop("26", 60, 10)
+    assert session.id_tag == "04A2B3C4"
