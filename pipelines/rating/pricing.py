@@ -294,6 +294,8 @@ def clamp_to_price_limits(lines: list[LineItem], tariff: Tariff) -> list[LineIte
         incl = sum((line.amount_incl_vat for line in (*lines, *adjustments)), Decimal(0))
         delta_excl = wanted(excl, limit.excl_vat) - excl
         delta_incl = _incl_delta(limit, incl, wanted, delta_excl, excl)
+        if name == "MAX_PRICE" and tariff.min_price and tariff.min_price.incl_vat is not None:
+            delta_incl = max(delta_incl, tariff.min_price.incl_vat - incl)  # never below min_price incl. VAT
         if delta_excl or delta_incl:
             adjustments.append(_adjustment(name, limit, delta_excl, delta_incl, excl, incl, tariff.currency))
     return adjustments
