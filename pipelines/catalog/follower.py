@@ -7,14 +7,13 @@ import logging
 
 from aiokafka import TopicPartition
 
+from pipelines.catalog.keys import KINDS as CATALOG_KINDS
 from pipelines.catalog.view import CatalogView
 from pipelines.config import Settings
 from pipelines.streaming import kafka
 from pipelines.streaming.offsets import log_end_offsets
 
 log = logging.getLogger(__name__)
-
-CATALOG_KINDS = ("tenants", "sites", "chargers", "tokens", "accounts", "tariffs", "tariff_assignments")
 
 
 def catalog_topics(settings: Settings) -> dict[str, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,21 @@ import orjson
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from pipelines.catalog.models import Account, Catalog, Charger, Site, TariffAssignment, Tenant, Token
+from pipelines.catalog.checks import cross_reference_problems
+from pipelines.catalog.keys import KINDS, record_key
+from pipelines.catalog.models import (
+    Account,
+    Catalog,
+    Charger,
+    Discount,
+    IdleFee,
+    Site,
+    SubscriptionPlan,
+    TariffAssignment,
+    Tenant,
+    Token,
+    Voucher,
+)
 from pipelines.rating.tariff import TariffError, parse_tariff
 
 KIND_MODELS: dict[str, type[BaseModel]] = {
@@ -22,17 +36,12 @@ KIND_MODELS: dict[str, type[BaseModel]] = {
     "tokens": Token,
     "accounts": Account,
     "tariff_assignments": TariffAssignment,
+    "idle_fees": IdleFee,
+    "discounts": Discount,
+    "vouchers": Voucher,
+    "subscription_plans": SubscriptionPlan,
 }
-KINDS = ("tenants", "sites", "chargers", "tokens", "accounts", "tariffs", "tariff_assignments")
-ID_FIELDS = {
-    "tenants": "tenant_id",
-    "sites": "site_id",
-    "chargers": "charge_point_id",
-    "tokens": "uid",
-    "accounts": "account_id",
-    "tariffs": "id",
-}
-ASSIGNMENT_ORDER_FIELD = "file_order"  # carried next to a tariff assignment on its topic: ties go by file order
+__all__ = ["KINDS", "KIND_MODELS", "CatalogError", "catalog_records", "load_catalog", "parse_catalog", "record_key"]
 
 
 class CatalogError(ValueError):
@@ -60,35 +69,20 @@ def parse_catalog(document: object) -> Catalog:
             problems.append(f"{kind}: expected a list, got {type(items).__name__}")
             items = []
         entities[kind] = _validate_items(kind, items, problems)
-    problems += _cross_reference_problems(entities)
+    problems += cross_reference_problems(entities)
     if problems:
         raise CatalogError(problems)
     return Catalog(**{kind: [entity for _, entity in entities[kind]] for kind in KINDS})
 
 
 def catalog_records(catalog: Catalog) -> list[tuple[str, bytes, bytes]]:
-    """(kind, key, value) for the compacted topics `catalog.<kind>`; key is f"{tenant_id}/{id}"."""
+    """(kind, key, value) for the compacted topics `catalog.<kind>`; key is record_key (tenant/id)."""
     records: list[tuple[str, bytes, bytes]] = []
     for kind in KINDS:
-        for position, entity in enumerate(getattr(catalog, kind)):
+        for entity in getattr(catalog, kind):
             body = entity if isinstance(entity, dict) else entity.model_dump(mode="json")
-            if kind == "tariff_assignments":
-                body = {**body, ASSIGNMENT_ORDER_FIELD: position}
             records.append((kind, record_key(kind, body).encode(), canonical_json(body)))
     return records
-
-
-def record_key(kind: str, body: dict[str, Any]) -> str:
-    """The compaction key of one entity: tenant plus its id (an assignment's id is what it matches on)."""
-    if kind == "tariff_assignments":
-        return f"{body['tenant_id']}/{assignment_id(body)}"
-    return f"{body['tenant_id']}/{body[ID_FIELDS[kind]]}"
-
-
-def assignment_id(body: dict[str, Any]) -> str:
-    """Two assignments with the same criteria would be ambiguous, so the criteria identify one."""
-    parts = (body.get("customer_group"), body.get("site_id"), body.get("power_type"))
-    return "|".join("*" if part is None else str(part) for part in parts)
 
 
 def canonical_json(body: dict[str, Any]) -> bytes:
@@ -198,7 +192,8 @@ def _validate_model(kind: str, item: dict[str, Any], where: str, problems: list[
     try:
         entity = KIND_MODELS[kind].model_validate(item)
     except ValidationError as exc:
-        problems.extend(f"{where}{_error_path(error['loc'])}: {error['msg']}" for error in exc.errors())
+        for error in exc.errors():
+            problems.append(f"{where}{_error_path(error['loc'])}: {error['msg'].removeprefix('Value error, ')}")
         return None
     if isinstance(entity, Token) and entity.expires_at is not None and entity.expires_at.utcoffset() is None:
         problems.append(f"{where}.expires_at: needs a time zone (e.g. a trailing Z for UTC)")
@@ -218,81 +213,3 @@ def _validate_tariff(item: dict[str, Any], where: str, problems: list[str]) -> d
 
 def _error_path(loc: Iterable[int | str]) -> str:
     return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
-
-
-def _cross_reference_problems(entities: dict[str, list[tuple[int, Any]]]) -> list[str]:
-    problems = _duplicate_problems(entities)
-    tenants = {tenant.tenant_id: tenant for _, tenant in entities["tenants"]}
-    for kind in KINDS[1:]:
-        for index, entity in entities[kind]:
-            tenant_id = _field(entity, "tenant_id")
-            if tenant_id not in tenants:
-                problems.append(f"{kind}[{index}].tenant_id: unknown tenant {tenant_id!r}")
-    problems += [f"tenants[{i}].tenant_id: must not contain '/'" for i, t in entities["tenants"] if "/" in t.tenant_id]
-    known = {
-        kind: {(_field(e, "tenant_id"), _field(e, ID_FIELDS[kind])) for _, e in entities[kind]} for kind in ID_FIELDS
-    }
-    checks: list[tuple[str, str, str, Callable[[Any], object]]] = [
-        ("sites", "default_tariff_id", "tariffs", lambda site: site.default_tariff_id),
-        ("chargers", "site_id", "sites", lambda charger: charger.site_id),
-        ("tokens", "account_id", "accounts", lambda token: token.account_id),
-        ("tariff_assignments", "tariff_id", "tariffs", lambda rule: rule.tariff_id),
-        ("tariff_assignments", "site_id", "sites", lambda rule: rule.site_id),
-    ]
-    for kind, field, target, get in checks:
-        for index, entity in entities[kind]:
-            ref = get(entity)
-            if ref is not None and (entity.tenant_id, ref) not in known[target]:
-                problems.append(
-                    f"{kind}[{index}].{field}: unknown {target[:-1]} {ref!r} of tenant {entity.tenant_id!r}"
-                )
-    problems += _currency_problems(entities["tariffs"], tenants)
-    return problems
-
-
-def _duplicate_problems(entities: dict[str, list[tuple[int, Any]]]) -> list[str]:
-    problems: list[str] = []
-    for kind in KINDS:
-        first_seen: dict[str, int] = {}
-        for index, entity in entities[kind]:
-            body = entity if isinstance(entity, dict) else entity.model_dump(mode="json")
-            key = record_key(kind, body)
-            if key in first_seen:
-                problems.append(f"{kind}[{index}]: duplicate of {kind}[{first_seen[key]}] ({key})")
-            else:
-                first_seen[key] = index
-        if kind == "chargers":
-            problems += _duplicate_connector_problems(entities[kind])
-    owners: dict[str, str] = {}
-    for index, charger in entities["chargers"]:
-        owner = owners.setdefault(charger.charge_point_id, charger.tenant_id)
-        if owner != charger.tenant_id:
-            problems.append(
-                f"chargers[{index}].charge_point_id: {charger.charge_point_id!r} belongs to tenant {owner!r}"
-            )
-    return problems
-
-
-def _duplicate_connector_problems(chargers: list[tuple[int, Any]]) -> list[str]:
-    problems = []
-    for index, charger in chargers:
-        ids = [connector.connector_id for connector in charger.connectors]
-        problems += [
-            f"chargers[{index}].connectors: duplicate connector_id {c}" for c in sorted(set(ids)) if ids.count(c) > 1
-        ]
-    return problems
-
-
-def _currency_problems(tariffs: list[tuple[int, dict[str, Any]]], tenants: dict[str, Tenant]) -> list[str]:
-    problems = []
-    for index, tariff in tariffs:
-        tenant = tenants.get(tariff["tenant_id"])
-        if tenant is not None and tariff.get("currency") != tenant.currency:
-            problems.append(
-                f"tariffs[{index}].currency: {tariff.get('currency')!r} but tenant uses {tenant.currency!r}"
-            )
-    return problems
-
-
-def _field(entity: Any, name: str) -> Any:
-    return entity.get(name) if isinstance(entity, dict) else getattr(entity, name)

@@ -1,23 +1,45 @@
-"""The catalog as workers see it: rebuilt from compacted-topic records, answering lookups and tariff choice."""
+"""The catalog as workers see it: rebuilt from compacted-topic records, answering lookups, tariff choice and
+the rules behind a session's idle fee and benefits."""
 
 from __future__ import annotations
 
 import json
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
 
-from pipelines.catalog.load import ASSIGNMENT_ORDER_FIELD, KIND_MODELS, KINDS, catalog_records, record_key
-from pipelines.catalog.models import Account, Catalog, Charger, PowerType, Site, TariffAssignment, Token
+from pipelines.catalog.keys import record_key
+from pipelines.catalog.load import KIND_MODELS, KINDS, catalog_records
+from pipelines.catalog.models import (
+    Account,
+    BillingMode,
+    Catalog,
+    Charger,
+    Contract,
+    Discount,
+    IdleFee,
+    PowerType,
+    Site,
+    SubscriptionPlan,
+    TariffAssignment,
+    Token,
+    Voucher,
+)
+from pipelines.rating.assign import Assigned, SessionFacts, assign_tariff, contract_of
+from pipelines.rating.discounts import BenefitRules
+from pipelines.rating.idle_fees import prices_parking
+from pipelines.rating.models import RatedSession
 from pipelines.rating.tariff import Tariff, TariffError, parse_tariff
 from pipelines.sessions.models import ClosedSession
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CUSTOMER_GROUP = "public"  # a driver whose token or account the catalog does not know pays as the public
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,16 +53,9 @@ class TariffChoice:
     charger: Charger
     power_type: PowerType | None
     customer_group: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Assignment:
-    rule: TariffAssignment
-    order: int
-
-    @property
-    def specificity(self) -> int:
-        return sum(value is not None for value in (self.rule.customer_group, self.rule.site_id, self.rule.power_type))
+    contract: Contract = Contract.ADHOC
+    assignment: TariffAssignment | None = None  # None: the site's default tariff
+    idle_fee: IdleFee | None = None  # the assignment's, else the tenant's; never with a tariff pricing parking
 
 
 class CatalogView:
@@ -48,7 +63,8 @@ class CatalogView:
 
     def __init__(self) -> None:
         self._entities: dict[str, dict[tuple[str, str], Any]] = {kind: {} for kind in KINDS}
-        self._tariffs: dict[tuple[str, str], Tariff] = {}
+        self._tariffs: dict[tuple[str, str], Tariff] = {}  # (tenant, id or id@start) -> parsed version
+        self._versions: dict[tuple[str, str], dict[str, Tariff]] = {}  # (tenant, id) -> version id -> version
         self.rejected: list[str] = []  # records that could not be used, with the reason
 
     @classmethod
@@ -67,7 +83,7 @@ class CatalogView:
                 raise ValueError(f"unknown catalog kind {kind!r}")
             if value is None:
                 self._entities[kind].pop((tenant_id, entity_id), None)
-                self._tariffs.pop((tenant_id, entity_id), None)
+                self._drop_tariff(tenant_id, entity_id)
                 return True
             self._store(kind, (tenant_id, entity_id), json.loads(value, parse_float=Decimal))
         except (ValueError, TypeError, KeyError, ValidationError, TariffError) as exc:
@@ -80,19 +96,24 @@ class CatalogView:
     def _store(self, kind: str, key: tuple[str, str], body: Any) -> None:
         if not isinstance(body, dict):
             raise ValueError(f"expected a JSON object, got {type(body).__name__}")
-        order = body.pop(ASSIGNMENT_ORDER_FIELD, None) if kind == "tariff_assignments" else None
         if record_key(kind, body) != "/".join(key):
             raise ValueError(f"value is for {record_key(kind, body)!r}, not for its key")
-        if kind == "tariffs":
-            self._tariffs[key] = parse_tariff(body)
-            self._entities[kind][key] = body
+        if kind != "tariffs":
+            self._entities[kind][key] = KIND_MODELS[kind].model_validate(body)
             return
-        entity = KIND_MODELS[kind].model_validate(body)
-        if isinstance(entity, TariffAssignment):
-            position = order if isinstance(order, int) else len(self._entities[kind])
-            self._entities[kind][key] = _Assignment(entity, position)
-        else:
-            self._entities[kind][key] = entity
+        tariff = parse_tariff(body)
+        stored = self._tariffs.get(key)
+        if stored and stored.last_updated and tariff.last_updated and tariff.last_updated < stored.last_updated:
+            raise ValueError(f"older than the version held (last_updated {stored.last_updated.isoformat()})")
+        self._drop_tariff(*key)
+        self._tariffs[key] = tariff
+        self._versions.setdefault((key[0], tariff.id), {})[key[1]] = tariff
+        self._entities[kind][key] = body
+
+    def _drop_tariff(self, tenant_id: str, version_id: str) -> None:
+        tariff = self._tariffs.pop((tenant_id, version_id), None)
+        if tariff is not None:
+            self._versions.get((tenant_id, tariff.id), {}).pop(version_id, None)
 
     # --- lookups ---------------------------------------------------------------------------------------
 
@@ -108,40 +129,87 @@ class CatalogView:
     def account(self, tenant_id: str, account_id: str) -> Account | None:
         return self._entities["accounts"].get((tenant_id, account_id))
 
+    def idle_fee(self, tenant_id: str, idle_fee_id: str | None) -> IdleFee | None:
+        return self._entities["idle_fees"].get((tenant_id, idle_fee_id or ""))
+
+    def tariff_versions(self, tenant_id: str, tariff_id: str) -> tuple[Tariff, ...]:
+        """Every version of a tariff, each parsed once when its record arrived."""
+        return tuple(self._versions.get((tenant_id, tariff_id), {}).values())
+
     def tariff(self, tenant_id: str, tariff_id: str) -> Tariff | None:
-        """Parsed once when its record arrived."""
-        return self._tariffs.get((tenant_id, tariff_id))
+        """The tariff's latest-starting version."""
+        versions = self.tariff_versions(tenant_id, tariff_id)
+        return max(versions, key=lambda version: version.start_date_time or _EARLIEST, default=None)
 
     def counts(self) -> dict[str, int]:
         return {kind: len(entities) for kind, entities in self._entities.items()}
 
+    def _of_tenant(self, kind: str, tenant_id: str) -> list[Any]:
+        return [entity for (tenant, _), entity in self._entities[kind].items() if tenant == tenant_id]
+
     # --- which tariff ------------------------------------------------------------------------------------
 
     def tariff_for(self, session: ClosedSession) -> TariffChoice | None:
-        """The most specific matching assignment (ties: file order), else the site default; None if unknown."""
+        """The tariff version assign_tariff chooses (pipelines/rating/assign.py); None if the catalog cannot say."""
         tenant = session.tenant_id
         charger = self.charger(tenant, session.charge_point_id)
         site = self.site(tenant, charger.site_id) if charger else None
         if charger is None or site is None:
             return None
-        token = self.token(tenant, session.id_tag)
-        account = self.account(tenant, token.account_id) if token else None
-        group = account.customer_group if account else DEFAULT_CUSTOMER_GROUP
-        power_type = connector_power_type(charger, session.connector_id)
-        for tariff_id in self._candidate_tariff_ids(tenant, group, site, power_type):
-            tariff = self.tariff(tenant, tariff_id)
-            if tariff is not None and _valid_at(tariff, session):
-                return TariffChoice(tariff, site, account, site.time_zone, charger, power_type, group)
-        return None
+        account = self._account_of(tenant, session.id_tag)
+        group, level, contract = driver(account)
+        facts = SessionFacts(
+            charger.charge_point_id, site.site_id, connector_power_type(charger, session.connector_id), group, level,
+            contract, session.started_at,
+        )  # fmt: skip
+        rules = self._of_tenant("tariff_assignments", tenant)
+        assigned = assign_tariff(facts, rules, lambda tariff_id: self.tariff_versions(tenant, tariff_id),
+                                 site.default_tariff_id)  # fmt: skip
+        if assigned is None:
+            return None
+        return TariffChoice(assigned.tariff, site, account, site.time_zone, charger, facts.power_type, group,
+                            contract, assigned.rule, self._idle_fee_for(tenant, assigned))  # fmt: skip
 
-    def _candidate_tariff_ids(self, tenant: str, group: str, site: Site, power_type: PowerType | None) -> list[str]:
-        rules = [
-            assignment
-            for (rule_tenant, _), assignment in self._entities["tariff_assignments"].items()
-            if rule_tenant == tenant and _matches(assignment.rule, group, site.site_id, power_type)
+    def _account_of(self, tenant_id: str, id_tag: str) -> Account | None:
+        token = self.token(tenant_id, id_tag)
+        return self.account(tenant_id, token.account_id) if token else None
+
+    def _idle_fee_for(self, tenant_id: str, assigned: Assigned) -> IdleFee | None:
+        """The assignment's idle fee, else the tenant's; none where the tariff prices parking itself."""
+        if prices_parking(assigned.tariff):
+            return None
+        if assigned.rule is not None and assigned.rule.idle_fee_id is not None:
+            return self.idle_fee(tenant_id, assigned.rule.idle_fee_id)
+        tenant = self._entities["tenants"].get((tenant_id, tenant_id))
+        return self.idle_fee(tenant_id, tenant.idle_fee_id) if tenant else None
+
+    def benefit_rules(self, rated: RatedSession) -> BenefitRules | None:
+        """The discounts, vouchers and subscription that may apply to a rated session; None without its site."""
+        session = rated.session
+        tenant = session.tenant_id
+        site = self.site(tenant, rated.site_id)
+        if site is None:
+            return None
+        account = self.account(tenant, rated.account_id) if rated.account_id else None
+        vouchers: list[Voucher] = [
+            voucher
+            for voucher in self._of_tenant("vouchers", tenant)
+            if (account is not None and voucher.account_id == account.account_id) or voucher.token_uid == session.id_tag
         ]
-        rules.sort(key=lambda assignment: (-assignment.specificity, assignment.order))
-        return [assignment.rule.tariff_id for assignment in rules] + [site.default_tariff_id]
+        plan: SubscriptionPlan | None = None
+        if account is not None and account.subscription_plan_id:
+            plan = self._entities["subscription_plans"].get((tenant, account.subscription_plan_id))
+        discounts: list[Discount] = sorted(self._of_tenant("discounts", tenant), key=lambda d: d.rule_id)
+        group, level, contract = driver(account)
+        return BenefitRules(site.time_zone, group, level, contract, tuple(discounts), tuple(vouchers), plan)
+
+
+def driver(account: Account | None) -> tuple[str, str | None, Contract]:
+    """Customer group, membership level and contract of the driver behind an account (None: unknown token)."""
+    if account is None:
+        return DEFAULT_CUSTOMER_GROUP, None, Contract.ADHOC
+    billed_ad_hoc = account.billing_mode is BillingMode.ADHOC
+    return account.customer_group, account.membership_level, contract_of(True, billed_ad_hoc)
 
 
 def connector_power_type(charger: Charger, connector_id: int) -> PowerType | None:
@@ -151,17 +219,3 @@ def connector_power_type(charger: Charger, connector_id: int) -> PowerType | Non
             return connector.power_type
     kinds = {connector.power_type for connector in charger.connectors}
     return kinds.pop() if len(kinds) == 1 else None
-
-
-def _matches(rule: TariffAssignment, group: str, site_id: str, power_type: PowerType | None) -> bool:
-    return (
-        (rule.customer_group is None or rule.customer_group == group)
-        and (rule.site_id is None or rule.site_id == site_id)
-        and (rule.power_type is None or rule.power_type == power_type)
-    )
-
-
-def _valid_at(tariff: Tariff, session: ClosedSession) -> bool:
-    """OCPI start/end_date_time bound when a tariff may be used; judged at the session's start."""
-    starts, ends = tariff.start_date_time, tariff.end_date_time
-    return (starts is None or starts <= session.started_at) and (ends is None or session.started_at < ends)

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
 from pipelines.sessions.models import ClosedSession
 
+# LineItem.kind: where an amount comes from. "tariff" covers the OCPI components and min/max price adjustments;
+# the others are the operator's rules above OCPI (pipelines/rating/idle_fees.py and discounts.py).
+TARIFF, IDLE_FEE = "tariff", "idle_fee"
+OFF_PEAK, LOYALTY, SUBSCRIPTION, VOUCHER = "off_peak", "loyalty", "subscription", "voucher"
+BENEFIT_KINDS = frozenset({OFF_PEAK, LOYALTY, SUBSCRIPTION, VOUCHER})  # discounts: negative amounts
+
 
 @dataclass(frozen=True, slots=True)
 class LineItem:
-    """One priced quantity: tariff element x dimension x period kind."""
+    """One priced quantity: tariff element x dimension x period kind, or one operator rule's amount."""
 
-    dimension: str  # ENERGY | FLAT | TIME | PARKING_TIME
-    tariff_element: int  # index of the OCPI TariffElement that priced it
+    dimension: str  # ENERGY | FLAT | TIME | PARKING_TIME | MIN_PRICE | MAX_PRICE | IDLE_FEE | DISCOUNT
+    tariff_element: int  # index of the OCPI TariffElement that priced it (0 where no element did)
     quantity: Decimal  # kWh, hours or 1 (FLAT)
     unit: str  # kWh | h | session
     unit_price: Decimal  # excl. VAT, the tariff's currency
@@ -23,6 +29,8 @@ class LineItem:
     vat_rate: Decimal | None  # percent; None when the tariff gives none
     amount_incl_vat: Decimal
     description: str
+    kind: str = TARIFF  # tariff | idle_fee | off_peak | loyalty | subscription | voucher
+    rule_id: str | None = None  # the catalog rule, voucher code or plan behind a non-tariff line
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,3 +49,12 @@ class RatedSession:
     total_cost_incl_vat: Decimal
     line_items: tuple[LineItem, ...]
     rated_at: datetime
+
+    def with_line_items(self, lines: tuple[LineItem, ...]) -> RatedSession:
+        """The same session with other line items, its totals summed again from them."""
+        return replace(
+            self,
+            line_items=lines,
+            total_cost_excl_vat=sum((line.amount_excl_vat for line in lines), Decimal(0)),
+            total_cost_incl_vat=sum((line.amount_incl_vat for line in lines), Decimal(0)),
+        )

@@ -3,14 +3,20 @@
 Faust hard-codes `fetch_max_wait_ms=1500`. A broker that wakes waiting fetches when data arrives (Kafka)
 makes that harmless; the embedded Tansu holds every empty fetch for the full wait, which measured as ~0.75 s
 median added to each Faust hop. The same wait as our own batch consumers keeps a session's latency low.
+Faust's table recovery reads a changelog up to the end offsets ListOffsets reports, which Tansu gives one
+batch short (EMBEDDED.md); unless the app trusts the broker, they come from pipelines/streaming/offsets.py.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import aiokafka
 from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import TP
 
 from pipelines.streaming.kafka import FETCH_MAX_WAIT_MS
+from pipelines.streaming.offsets import log_end_offsets
 
 
 class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
@@ -18,6 +24,15 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         consumer = super()._create_worker_consumer(transport)
         consumer._fetch_max_wait_ms = FETCH_MAX_WAIT_MS  # read when the consumer starts its fetcher
         return consumer
+
+    async def _highwaters(self, partitions: list[TP]) -> Mapping[TP, int]:
+        if getattr(self.app, "list_offsets_exact", True) or self.consumer.in_transaction:
+            return await super()._highwaters(partitions)
+        transport = self.transport
+        servers = ",".join(faust_aiokafka.server_list(transport.url, transport.default_port))  # type: ignore[attr-defined]
+        wanted = {aiokafka.TopicPartition(tp.topic, tp.partition): tp for tp in partitions}
+        ends = await log_end_offsets(servers, wanted, exact_list_offsets=False)
+        return {wanted[tp]: end for tp, end in ends.items()}
 
 
 class _Consumer(faust_aiokafka.Consumer):

@@ -1,5 +1,6 @@
-"""CatalogView: records in, lookups and tariff choice out; tombstones delete; bad records never raise."""
+"""CatalogView: records in, lookups, tariff choice and benefit rules out; tombstones delete; bad records never raise."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from pipelines.catalog.load import catalog_records, load_catalog
 from pipelines.catalog.models import Catalog
 from pipelines.catalog.view import CatalogView
+from pipelines.rating.route import rate_with_catalog
 from pipelines.sessions.models import ClosedSession
 
 SAMPLE = Path(__file__).resolve().parents[3] / "examples" / "catalog.yaml"
@@ -79,8 +81,8 @@ def test_most_specific_rule_wins():
     view = view_of(small_catalog(RULES))
     assert chosen(view, session("AC-1", id_tag="MEMBER1")) == "MEMBER-S1"  # group + site beats either alone
     assert chosen(view, session("AC-1")) == "S1"  # unknown card pays as the public
-    assert chosen(view, session("MIX-1", connector=1, id_tag="MEMBER1")) == "MEMBER"  # tie with LATE: file order
-    assert chosen(view, session("MIX-1", connector=2)) == "DC"  # tie with LATE: file order
+    assert chosen(view, session("MIX-1", connector=1, id_tag="MEMBER1")) == "MEMBER"  # who beats where
+    assert chosen(view, session("MIX-1", connector=2)) == "LATE"  # where beats how fast
     assert chosen(view, session("NOPE")) is None
     assert chosen(view, session("AC-1", tenant="t2")) is None
 
@@ -96,8 +98,8 @@ def test_site_default_when_no_rule_matches_and_expired_tariffs_are_skipped():
 def test_tombstones_delete_and_lookups_follow():
     view = view_of(small_catalog(RULES))
     assert view.charger("t1", "AC-1") is not None and view.token("t1", "MEMBER1") is not None
-    view.apply("tariff_assignments", b"t1/member|S1|*", None)
-    assert chosen(view, session("AC-1", id_tag="MEMBER1")) == "MEMBER"  # MEMBER came before S1 in the file
+    view.apply("tariff_assignments", b"t1/*|member|*|*|S1|*|*", None)
+    assert chosen(view, session("AC-1", id_tag="MEMBER1")) == "MEMBER"  # the customer group beats the site
     view.apply("chargers", b"t1/AC-1", None)
     assert view.charger("t1", "AC-1") is None and chosen(view, session("AC-1")) is None
     view.apply("tariffs", b"t1/DEFAULT", None)
@@ -135,10 +137,69 @@ def test_sample_catalog_prices_every_simulated_charger():
 
 
 @given(st.permutations(range(len(RULES))))
-def test_choice_depends_on_specificity_then_order_only(order):
-    rules = [RULES[i] for i in order]
-    view = view_of(small_catalog(rules))
+def test_choice_does_not_depend_on_the_order_of_the_rules(order):
+    view = view_of(small_catalog([RULES[i] for i in order]))
     assert chosen(view, session("AC-1", id_tag="MEMBER1")) == "MEMBER-S1"
     assert chosen(view, session("AC-1")) == "S1"
-    first_of = next(r["tariff_id"] for r in rules if r["tariff_id"] in ("MEMBER", "LATE"))
-    assert chosen(view, session("MIX-1", connector=1, id_tag="MEMBER1")) == first_of
+    assert chosen(view, session("MIX-1", connector=1, id_tag="MEMBER1")) == "MEMBER"
+    assert chosen(view, session("MIX-1", connector=2)) == "LATE"
+
+
+def test_the_version_in_force_at_the_start_prices_the_session():
+    newer = tariff("DEFAULT", start_date_time="2026-11-23T12:00:00Z", last_updated="2026-11-20T00:00:00Z")
+    newer["elements"][0]["price_components"][0]["price"] = Decimal("0.50")
+    catalog = small_catalog([])
+    view = view_of(catalog.model_copy(update={"tariffs": [*catalog.tariffs, newer]}))
+    before, after = session("AC-1"), replace(session("AC-1"), started_at=DAY.replace(hour=12))
+    assert price_of(view.tariff_for(before)) == Decimal("0.30")  # started 10:00, rated whenever: old price
+    assert price_of(view.tariff_for(after)) == Decimal("0.50")
+    assert price_of(view.tariff("t1", "DEFAULT")) == Decimal("0.50")  # the latest-starting version
+    view.apply("tariffs", b"t1/DEFAULT@2026-11-23T12:00:00Z", None)
+    assert price_of(view.tariff_for(after)) == Decimal("0.30")
+
+
+def test_an_older_record_of_a_version_does_not_replace_a_newer_one():
+    view = view_of(small_catalog([]))
+    current = tariff("S1", last_updated="2026-11-01T00:00:00Z")
+    assert view.apply("tariffs", b"t1/S1", orjson.dumps(current, default=str))
+    stale = {**tariff("S1", last_updated="2026-10-01T00:00:00Z"), "currency": "EUR"}
+    assert not view.apply("tariffs", b"t1/S1", orjson.dumps(stale, default=str))
+    assert "older than the version held" in view.rejected[-1]
+
+
+def test_idle_fee_from_the_assignment_else_the_tenant_never_on_parking_tariffs():
+    catalog = small_catalog([{"tariff_id": "S1", "site_id": "S1", "idle_fee_id": "FAST"}])
+    parking = tariff("MIX-DEFAULT")
+    parking["elements"].append({"price_components": [{"type": "PARKING_TIME", "price": Decimal(6), "step_size": 60}]})
+    fees = [{"idle_fee_id": fee, "tenant_id": "t1", "name": fee, "grace_minutes": 10, "price_per_minute": "0.1"}
+            for fee in ("FAST", "SLOW")]  # fmt: skip
+    view = view_of(catalog.model_copy(update={
+        "tenants": [catalog.tenants[0].model_copy(update={"idle_fee_id": "SLOW"})],
+        "idle_fees": fees,
+        "tariffs": [*catalog.tariffs, parking],
+        "sites": [catalog.sites[0], catalog.sites[1].model_copy(update={"default_tariff_id": "MIX-DEFAULT"})],
+    }))  # fmt: skip
+    assert view.tariff_for(session("AC-1")).idle_fee.idle_fee_id == "FAST"
+    assert view.tariff_for(session("AC-1", id_tag="MEMBER1")).idle_fee.idle_fee_id == "FAST"
+    assert view.tariff_for(session("MIX-1")).idle_fee is None  # its tariff prices PARKING_TIME
+    view.apply("tariff_assignments", b"t1/*|*|*|*|S1|*|*", None)
+    assert view.tariff_for(session("AC-1")).idle_fee.idle_fee_id == "SLOW"  # the site default, the tenant's fee
+
+
+def test_benefit_rules_collect_the_accounts_vouchers_plan_and_the_tenants_discounts():
+    view = view_of(load_catalog(SAMPLE))
+    rated = rate_with_catalog(session("SE-NLD-0001", id_tag="8E8487A4", tenant="nordladd"), view, rated_at=DAY)
+    rules = view.benefit_rules(rated)
+    assert rules is not None and rules.time_zone == "Europe/Stockholm"
+    assert [v.code for v in rules.vouchers] == ["VALKOMMEN-A002"] and rules.plan is None
+    assert {d.rule_id for d in rules.discounts} == {"NLD-STAMKUND", "NLD-STORFORBRUKARE"}
+    subscriber = rate_with_catalog(session("DE-SWA-0001", id_tag="50B5B638", tenant="stadtwerk-aachen"), view,
+                                   rated_at=DAY)  # fmt: skip
+    plan = view.benefit_rules(subscriber).plan
+    assert plan is not None and plan.included_kwh == 100
+    assert view.benefit_rules(replace(subscriber, site_id="GONE")) is None
+
+
+def price_of(found) -> Decimal:
+    found = getattr(found, "tariff", found)
+    return found.elements[0].price_components[0].price

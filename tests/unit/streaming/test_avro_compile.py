@@ -66,7 +66,7 @@ closed_sessions = st.builds(
 )  # fmt: skip
 line_items = st.builds(
     LineItem, texts, int32, decimals(28, 9), texts, decimals(28, 9), int32, decimals(28, 9), maybe(decimals(9, 4)),
-    decimals(28, 9), texts,
+    decimals(28, 9), texts, texts, maybe_texts,
 )  # fmt: skip
 rated_sessions = st.builds(
     RatedSession, closed_sessions, texts, texts, texts, maybe_texts, decimals(28, 9), decimals(28, 9),
