@@ -15,8 +15,8 @@ def stage_groups(settings: Settings) -> dict[str, list[str]]:
     t = settings.topics
     return {
         f"{settings.app_id}-hotpath": [t.inbound],
-        settings.app_id: [t.sessions_closed, t.sessions_rated],  # the Faust agents
-        f"{settings.app_id}-sink": [t.events, t.deadletter, t.sessions_rated, t.notifications],
+        settings.app_id: [t.sessions_closed, t.sessions_priced, t.sessions_rated, t.sessions_running],  # Faust agents
+        f"{settings.app_id}-sink": [t.events, t.deadletter, t.sessions_rated, t.notifications, t.sessions_costs],
     }
 
 

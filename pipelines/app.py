@@ -1,4 +1,4 @@
-"""The Faust app: per-session agents (rating, notify) plus the batch services the worker hosts.
+"""The Faust app: per-session agents (rating, benefits, notify) plus the batch services the worker hosts.
 
 Agents run at the rate of sessions; the frame-rate work (ingest, sessions) and the warehouse sink run as
 batch consumers inside the same worker process, as Faust tasks, because Faust's per-event loop cannot
@@ -18,7 +18,9 @@ from pipelines.config import Settings
 from pipelines.hotpath.worker import HotPathWorker
 from pipelines.ingest.models import DeadLetter
 from pipelines.notify.route import notification_for
-from pipelines.rating.route import rate_with_catalog
+from pipelines.rating.route import price_benefits, rate_with_catalog
+from pipelines.rating.running import LatestSnapshots, price_snapshot
+from pipelines.rating.usage import partition_key
 from pipelines.streaming import faust_transport
 from pipelines.streaming.codec import decoder, encoder
 from pipelines.warehouse.client import connect
@@ -27,6 +29,8 @@ from pipelines.warehouse.sink import WarehouseSink
 
 class App(faust.App):
     """Faust's App on the short-fetch transport (see pipelines/streaming/faust_transport.py)."""
+
+    list_offsets_exact = True  # False: table recovery takes log ends from a fetch (Tansu, EMBEDDED.md)
 
     def _new_transport(self) -> faust_transport.Transport:
         return faust_transport.Transport(self.conf.broker_consumer, self)
@@ -49,14 +53,20 @@ def create_app(settings: Settings, *, web: bool = False) -> faust.App:
     )
     topics = settings.topics
     closed_topic = app.topic(topics.sessions_closed, key_type=bytes, value_type=bytes)
+    priced_topic = app.topic(topics.sessions_priced, key_type=bytes, value_type=bytes)
     rated_topic = app.topic(topics.sessions_rated, key_type=bytes, value_type=bytes)
     notifications_topic = app.topic(topics.notifications, key_type=bytes, value_type=bytes)
     deadletter_topic = app.topic(topics.deadletter, key_type=bytes, value_type=bytes)
+    running_topic = app.topic(topics.sessions_running, key_type=bytes, value_type=bytes)
+    costs_topic = app.topic(topics.sessions_costs, key_type=bytes, value_type=bytes)
+    app.list_offsets_exact = settings.broker_list_offsets_exact
+    # Per account: its monthly grants and voucher ledgers (pipelines/rating/usage.py), keyed like priced_topic.
+    usage = app.Table("account-usage", partitions=settings.partitions, key_type=bytes, value_type=bytes)
     catalog = CatalogFollower(settings)
     stop = asyncio.Event()
     decode_closed, decode_rated = decoder("ClosedSession"), decoder("RatedSession")
     encode_rated, encode_notification = encoder("RatedSession"), encoder("Notification")
-    encode_dead_letter = encoder("DeadLetter")
+    encode_dead_letter, encode_cost = encoder("DeadLetter"), encoder("RunningCost")
 
     async def crash_on_failure(service: Awaitable[None]) -> None:
         # A batch service that fails leaves in-memory state ahead of what is durable: stop the whole worker
@@ -87,7 +97,28 @@ def create_app(settings: Settings, *, web: bool = False) -> faust.App:
             if isinstance(result, DeadLetter):
                 await deadletter_topic.send(key=result.dead_letter_id.encode(), value=encode_dead_letter(result))
             else:
+                await priced_topic.send(key=partition_key(result), value=encode_rated(result))
+
+    @app.agent(priced_topic)
+    async def benefits(stream: faust.StreamT) -> None:
+        await catalog.ready.wait()
+        async for raw in stream:
+            result = price_benefits(decode_rated(raw), catalog.view, usage)
+            if isinstance(result, DeadLetter):
+                await deadletter_topic.send(key=result.dead_letter_id.encode(), value=encode_dead_letter(result))
+            else:
                 await rated_topic.send(key=result.session.session_id.encode(), value=encode_rated(result))
+
+    @app.agent(running_topic)
+    async def price_running(stream: faust.StreamT) -> None:
+        await catalog.ready.wait()
+        seen = LatestSnapshots()  # per worker: a session's snapshots share a partition
+        async for raw in stream:
+            result = price_snapshot(decode_closed(raw), catalog.view, seen, now=datetime.now(UTC))
+            if isinstance(result, DeadLetter):
+                await deadletter_topic.send(key=result.dead_letter_id.encode(), value=encode_dead_letter(result))
+            elif result is not None:
+                await costs_topic.send(key=result.session_id.encode(), value=encode_cost(result))
 
     @app.agent(rated_topic)
     async def notify(stream: faust.StreamT) -> None:

@@ -17,7 +17,10 @@ class Topics(BaseSettings):
     events: str = "charging.events.v1"
     deadletter: str = "ocpp.deadletter.v1"
     sessions_closed: str = "sessions.closed.v1"
+    sessions_priced: str = "sessions.priced.v1"  # priced before account benefits, keyed by account
     sessions_rated: str = "sessions.rated.v1"
+    sessions_running: str = "sessions.running.v1"  # snapshots of open sessions (revision 0)
+    sessions_costs: str = "sessions.costs.v1"  # running cost of open sessions
     notifications: str = "notifications.v1"
     session_state: str = "sessions.state.v1"
     catalog_prefix: str = "catalog."
@@ -51,4 +54,15 @@ class Settings(BaseSettings):
     web_port: int = 6066
     sink_flush_interval_s: float = 0.2
     sink_batch_rows: int = 20_000
+    # Sessions (issue 3), in arrival time: the worker's clock when it reads a frame, not the station's.
+    # 48 h: a stopped session still takes late events, and a provisional one its stop, for two days after it closed;
+    # that covers a station offline over a weekend day plus a gateway's retries. Longer costs state per charge point.
+    late_arrival_window_s: float = Field(48 * 3600, gt=0)
+    # 2 h without a meter value: 8x the 15-min clock-aligned interval stations commonly sample at, so a live session
+    # (or one waiting out a short connectivity drop) is not closed, yet an unbilled session waits hours, not days.
+    provisional_close_timeout_s: float = Field(2 * 3600, gt=0)
+    running_cost_interval_s: float = Field(60, gt=0)  # at most one snapshot of an open session per interval
+    gateway_host: str = "127.0.0.1"  # the OCPP-J gateway (`chargeledger gateway`)
+    gateway_port: int = Field(9000, ge=0, le=65535)
+    gateway_heartbeat_s: int = Field(300, ge=1)  # heartbeat interval given to accepted stations
     topics: Topics = Field(default_factory=Topics)

@@ -25,6 +25,7 @@ import fastavro
 from pipelines.ingest.models import ChargingEvent, DeadLetter, DeadLetterClass, EventKind
 from pipelines.notify.models import Notification
 from pipelines.rating.models import LineItem, RatedSession
+from pipelines.rating.running import RunningCost
 from pipelines.sessions.models import ChargingPeriod, ClosedSession, PeriodKind
 from pipelines.streaming.avro_compile import CompiledCodec, RowLayout, compile_codecs, compile_row_decoders
 
@@ -36,6 +37,7 @@ SCHEMA_FILES = {
     "ClosedSession": "closed_session.avsc",
     "RatedSession": "rated_session.avsc",
     "Notification": "notification.avsc",
+    "RunningCost": "running_cost.avsc",
 }
 RECORD_TYPES: dict[str, type] = {
     "ChargingEvent": ChargingEvent,
@@ -45,6 +47,7 @@ RECORD_TYPES: dict[str, type] = {
     "RatedSession": RatedSession,
     "LineItem": LineItem,
     "Notification": Notification,
+    "RunningCost": RunningCost,
 }
 ENUMS: dict[tuple[str, str], type[Enum]] = {
     ("ChargingEvent", "kind"): EventKind,

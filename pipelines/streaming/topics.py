@@ -14,7 +14,10 @@ from kafka.admin import KafkaAdminClient, NewTopic
 
 from pipelines.config import Settings
 
-CATALOG_KINDS = ("tenants", "sites", "chargers", "tokens", "accounts", "tariffs", "tariff_assignments")
+CATALOG_KINDS = (
+    "tenants", "sites", "chargers", "tokens", "accounts", "tariffs", "tariff_assignments", "idle_fees",
+    "discounts", "vouchers", "subscription_plans",
+)  # fmt: skip
 COMPACTED = {"cleanup.policy": "compact"}
 TOPIC_EXISTS = 36
 LEGAL_NAME = re.compile(r"[a-zA-Z0-9._-]{1,249}")
@@ -60,7 +63,10 @@ def pipeline_topic_specs(settings: Settings) -> list[TopicSpec]:
         topics.events,
         topics.deadletter,
         topics.sessions_closed,
+        topics.sessions_priced,
         topics.sessions_rated,
+        topics.sessions_running,
+        topics.sessions_costs,
         topics.notifications,
     ]
     specs = [TopicSpec(name, settings.partitions) for name in streams]

@@ -8,6 +8,7 @@ from typing import Any
 from pipelines.ingest.models import ChargingEvent, DeadLetter
 from pipelines.notify.models import Notification
 from pipelines.rating.models import RatedSession
+from pipelines.rating.running import RunningCost
 from pipelines.streaming.avro_compile import RowLayout
 
 Row = tuple[Any, ...]
@@ -22,7 +23,7 @@ SESSION_COLUMNS = (
     "session_id", "revision", "tenant_id", "site_id", "charge_point_id", "connector_id", "transaction_id",
     "id_tag", "account_id", "tariff_id", "currency", "started_at", "stopped_at", "meter_start_wh",
     "meter_stop_wh", "energy_wh", "stop_reason", "estimated", "total_energy_kwh", "total_time_h",
-    "total_parking_time_h", "total_cost_excl_vat", "total_cost_incl_vat", "rated_at",
+    "total_parking_time_h", "total_cost_excl_vat", "total_cost_incl_vat", "rated_at", "anomalies", "id_tag_status",
 )  # fmt: skip
 PERIOD_COLUMNS = (
     "session_id", "revision", "tenant_id", "period_no", "start", "end", "kind", "energy_wh", "max_power_w",
@@ -31,11 +32,16 @@ PERIOD_COLUMNS = (
 LINE_ITEM_COLUMNS = (
     "session_id", "revision", "tenant_id", "line_no", "currency", "dimension", "tariff_id", "tariff_element",
     "quantity", "unit", "unit_price", "step_size", "amount_excl_vat", "vat_rate", "amount_incl_vat",
-    "description",
+    "description", "kind", "rule_id",
 )  # fmt: skip
 NOTIFICATION_COLUMNS = (
     "notification_id", "tenant_id", "kind", "account_id", "recipient", "channel", "locale", "subject", "body",
     "session_id", "created_at",
+)  # fmt: skip
+RUNNING_COST_COLUMNS = (
+    "session_id", "tenant_id", "charge_point_id", "connector_id", "transaction_id", "id_tag", "account_id",
+    "site_id", "tariff_id", "currency", "started_at", "as_of", "energy_kwh", "duration_h", "parking_time_h",
+    "cost_excl_vat", "cost_incl_vat", "priced_at",
 )  # fmt: skip
 DEAD_LETTER_COLUMNS = (
     "dead_letter_id", "tenant_id", "charge_point_id", "stage", "error_class", "reason", "original",
@@ -49,6 +55,7 @@ TABLE_COLUMNS = {
     "session_line_items": LINE_ITEM_COLUMNS,
     "notifications": NOTIFICATION_COLUMNS,
     "dead_letters": DEAD_LETTER_COLUMNS,
+    "running_costs": RUNNING_COST_COLUMNS,
 }
 
 # Flat records read straight from Avro into rows (codec.row_decoder): record name -> (table, layout).
@@ -86,6 +93,14 @@ def notification_row(n: Notification) -> Row:
     )  # fmt: skip
 
 
+def running_cost_row(c: RunningCost) -> Row:
+    return (
+        c.session_id, c.tenant_id, c.charge_point_id, c.connector_id, c.transaction_id, c.id_tag, c.account_id,
+        c.site_id, c.tariff_id, c.currency, c.started_at, c.as_of, c.energy_kwh, c.duration_h, c.parking_time_h,
+        c.cost_excl_vat, c.cost_incl_vat, c.priced_at,
+    )  # fmt: skip
+
+
 def rated_session_rows(r: RatedSession) -> dict[str, list[Row]]:
     """One session row plus its period and line-item rows, all tagged with the session's revision."""
     s = r.session
@@ -93,7 +108,8 @@ def rated_session_rows(r: RatedSession) -> dict[str, list[Row]]:
         s.session_id, s.revision, s.tenant_id, r.site_id, s.charge_point_id, s.connector_id, s.transaction_id,
         s.id_tag, r.account_id, r.tariff_id, r.currency, s.started_at, s.stopped_at, s.meter_start_wh,
         s.meter_stop_wh, s.energy_wh, s.stop_reason, s.estimated, r.total_energy_kwh, r.total_time_h,
-        r.total_parking_time_h, r.total_cost_excl_vat, r.total_cost_incl_vat, r.rated_at,
+        r.total_parking_time_h, r.total_cost_excl_vat, r.total_cost_incl_vat, r.rated_at, list(s.anomalies),
+        s.id_tag_status,
     )  # fmt: skip
     periods = [
         (s.session_id, s.revision, s.tenant_id, no, p.start, p.end, p.kind.value, p.energy_wh, p.max_power_w,
@@ -103,7 +119,7 @@ def rated_session_rows(r: RatedSession) -> dict[str, list[Row]]:
     items = [
         (s.session_id, s.revision, s.tenant_id, no, r.currency, li.dimension, r.tariff_id, li.tariff_element,
          li.quantity, li.unit, li.unit_price, li.step_size, li.amount_excl_vat, li.vat_rate, li.amount_incl_vat,
-         li.description)
+         li.description, li.kind, li.rule_id)
         for no, li in enumerate(r.line_items)
     ]  # fmt: skip
     return {"rated_sessions": [session], "session_periods": periods, "session_line_items": items}
@@ -122,6 +138,8 @@ def group_rows(records: Iterable[Any]) -> dict[str, list[Row]]:
         elif isinstance(record, RatedSession):
             for table, rows in rated_session_rows(record).items():
                 tables[table].extend(rows)
+        elif isinstance(record, RunningCost):
+            tables["running_costs"].append(running_cost_row(record))
         else:
             raise TypeError(f"no warehouse table for {type(record).__name__}")
     return {table: rows for table, rows in tables.items() if rows}

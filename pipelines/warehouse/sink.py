@@ -43,6 +43,7 @@ def topic_decoders(settings: Settings) -> dict[str, Callable[[bytes], Any]]:
         topics.deadletter: decoder("DeadLetter"),
         topics.sessions_rated: decoder("RatedSession"),
         topics.notifications: decoder("Notification"),
+        topics.sessions_costs: decoder("RunningCost"),
     }
 
 

@@ -13,7 +13,10 @@ CONTRACTS = {
     "events": "ChargingEvent",
     "deadletter": "DeadLetter",
     "sessions_closed": "ClosedSession",
+    "sessions_priced": "RatedSession",  # before account benefits (pipelines/rating/route.py)
     "sessions_rated": "RatedSession",
+    "sessions_running": "ClosedSession",  # running snapshots: revision 0
+    "sessions_costs": "RunningCost",
     "notifications": "Notification",
 }
 
