@@ -10,6 +10,9 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
+from cli import gateway as gateway_cli
+from cli import rate as rate_cli
+from cli import rerate as rerate_cli
 from pipelines.config import Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -59,6 +62,23 @@ def _catalog_load(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _simulate(args: argparse.Namespace, settings: Settings) -> None:
+    if args.via_gateway or args.gateway_url:
+        from jobs.simulate.live.run import simulate_via_gateway
+
+        asyncio.run(
+            simulate_via_gateway(
+                settings,
+                catalog_path=Path(args.catalog),
+                seed=args.seed,
+                day=args.day,
+                charge_points=args.charge_points,
+                speedup=args.speedup,
+                bad_frame_share=args.bad_frame_share,
+                gateway_url=args.gateway_url,
+                ocpp201_share=args.ocpp201_share,
+            )
+        )
+        return
     from jobs.simulate.run import simulate_and_publish
 
     asyncio.run(
@@ -96,6 +116,10 @@ def _demo(args: argparse.Namespace, settings: Settings) -> None:
     run_demo(settings, charge_points=args.charge_points, seed=args.seed, minutes=args.minutes)
 
 
+def _rerate(args: argparse.Namespace, settings: Settings) -> None:
+    rerate_cli.run(args, settings)
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value <= 0:
@@ -129,10 +153,19 @@ def parser() -> argparse.ArgumentParser:
     catalog = command("catalog", _catalog_load, "validate a catalog file and publish it")
     catalog.add_argument("action", choices=["load"])
     catalog.add_argument("file", help="catalog YAML or JSON")
-    simulate = command("simulate", _simulate, "publish one simulated day of OCPP 1.6 traffic")
+    simulate = command("simulate", _simulate, "one simulated day of OCPP traffic: 1.6 frames straight to Kafka, "
+                       "or (--via-gateway) 1.6 and 2.0.1 stations connecting to the OCPP gateway")  # fmt: skip
     simulate.add_argument("--catalog", default=str(SAMPLE_CATALOG))
     simulate.add_argument("--seed", type=int, default=7)
-    simulate.add_argument("--day", type=date.fromisoformat, default=date(2026, 11, 23))
+    simulate.add_argument("--day", type=date.fromisoformat, default=None,
+                          help="the simulated day (default 2026-11-23; with --via-gateway yesterday, UTC, because "
+                          "ingest refuses station times more than a day ahead of the gateway's clock)")  # fmt: skip
+    simulate.add_argument("--via-gateway", action="store_true",
+                          help="stations are real OCPP-J clients of a gateway (started in-process unless "
+                          "--gateway-url names one)")  # fmt: skip
+    simulate.add_argument("--gateway-url", help="a running gateway, e.g. ws://127.0.0.1:9000 (implies --via-gateway)")
+    simulate.add_argument("--ocpp201-share", type=_share, default=0.4,
+                          help="share of the stations speaking OCPP 2.0.1 (--via-gateway), chosen by seed")  # fmt: skip
     simulate.add_argument("--charge-points", type=_positive_int, default=None)
     simulate.add_argument("--speedup", type=float, default=None, help="simulated seconds per second; none = flat out")
     simulate.add_argument("--bad-frame-share", type=_share, default=0.005)
@@ -144,6 +177,9 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--charge-points", type=_positive_int, default=20)
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--minutes", type=float, default=1.0, help="real minutes the simulated day takes")
+    rerate_cli.add_arguments(command("rerate", _rerate, "re-price a period's sessions with today's catalog"))
+    gateway_cli.add_arguments(command("gateway", gateway_cli.run, "run the OCPP-J gateway (stations to Kafka)"))
+    rate_cli.add_arguments(command("rate", rate_cli.run, rate_cli.HELP))
     return root
 
 
@@ -176,11 +212,14 @@ def _is_user_error(exc: Exception) -> bool:
 
     from infra.broker import BrokerError
     from infra.stack import StackError
+    from jobs.rerate import RerateError
     from pipelines.catalog.load import CatalogError
+    from pipelines.gateway.server import GatewayError
+    from pipelines.rating.cdr_parse import CdrError
     from pipelines.warehouse.migrate import MigrationError
 
     known = (CatalogError, StackError, BrokerError, MigrationError, ValidationError, TimeoutError, OSError,
-             AsyncKafkaError, KafkaError, OperationalError)  # fmt: skip
+             AsyncKafkaError, KafkaError, OperationalError, RerateError, GatewayError, CdrError)  # fmt: skip
     return isinstance(exc, known)
 
 

@@ -1,17 +1,20 @@
-"""`make demo`: the embedded stack, one simulated day through the whole pipeline, and the report."""
+"""`make demo`: the embedded stack, one simulated day of real OCPP stations through the gateway and the whole
+pipeline, and the report."""
 
 from __future__ import annotations
 
 import asyncio
 import shutil
+import subprocess
 import time
 from pathlib import Path
 
 from infra.stack import embedded_stack, status
 from jobs.catalog_publish import publish_catalog
 from jobs.drain import wait_drained
-from jobs.report import read_summary, render
-from jobs.simulate.run import simulate_and_publish
+from jobs.report import Summary, read_summary, render
+from jobs.simulate.fleet import SimulationResult
+from jobs.simulate.live.run import simulate_via_gateway
 from jobs.worker_process import start_worker, stop_worker
 from pipelines.config import Settings
 from pipelines.streaming.topics import ensure_topics, pipeline_topic_specs
@@ -43,31 +46,41 @@ def run_demo(settings: Settings, *, charge_points: int, seed: int, minutes: floa
         say("catalog loaded: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
         worker = start_worker(settings, settings.state_dir / "logs" / "worker.log")
         try:
-            say(f"worker started (pid {worker.pid}); simulating one day on {charge_points} charge points")
+            say(f"worker started (pid {worker.pid}); {charge_points} charge points connect to the gateway")
             simulated = asyncio.run(
-                simulate_and_publish(
+                simulate_via_gateway(
                     settings,
                     catalog_path=catalog,
                     seed=seed,
-                    day=None,
+                    day=None,  # yesterday: station clocks must not run ahead of the gateway's
                     charge_points=charge_points,
                     speedup=SECONDS_PER_DAY / (minutes * 60),
                     bad_frame_share=0.005,
+                    say=lambda line: say(f"simulate: {line}"),
                 )
             )
-            say("simulation published; waiting until every stage has drained")
-            asyncio.run(wait_drained(settings, progress=lambda lag: say(f"records still in flight: {lag:,}")))
-            if worker.poll() is not None:
-                raise RuntimeError(f"worker exited with {worker.returncode}; see {settings.state_dir}/logs/worker.log")
+            say("stations done, gateway stopped; waiting until every stage has drained")
+            asyncio.run(wait_drained(settings, progress=lambda lag: _drain_progress(lag, worker, settings)))
             summary = read_summary(connect(settings), settings.clickhouse_database)
             print()
             print(render(summary))
             print()
-            planted = sum(simulated.bad_frames.values())
-            say(
-                f"reconciliation: {summary.sessions:,} of {len(simulated.expected):,} simulated sessions rated, "
-                f"{summary.dead_letters:,} dead letters for {planted:,} planted bad frames"
-            )
+            say(reconciliation(summary, simulated))
         finally:
             stop_worker(worker)
     say("stopped everything it started")
+
+
+def _drain_progress(lag: int, worker: subprocess.Popen, settings: Settings) -> None:
+    if worker.poll() is not None:
+        raise RuntimeError(f"worker exited with {worker.returncode}; see {settings.state_dir}/logs/worker.log")
+    say(f"records still in flight: {lag:,}")
+
+
+def reconciliation(summary: Summary, simulated: SimulationResult) -> str:
+    """Sessions rated against sessions simulated; dead letters against the bad frames the stations sent."""
+    planted = sum(simulated.bad_frames.values())
+    return (
+        f"reconciliation: {summary.sessions:,} of {len(simulated.expected):,} simulated sessions rated; "
+        f"{summary.dead_letters:,} dead letters for {planted:,} planted bad frames"
+    )

@@ -13,6 +13,7 @@ from jobs.simulate.station import Station
 from pipelines.ingest.models import DeadLetterClass
 
 UNKNOWN_TRANSACTION_BASE = 1_999_000_000  # far above any counter the simulated central system reaches
+UNKNOWN_ACTIONS = ("GetBatteryHealth", "VendorPing")  # in neither OCPP 1.6 nor 2.0.1
 
 
 def add_bad_frames(rng: random.Random, frames: list[SimFrame], stations: list[Station], share: float) -> list[str]:
@@ -49,8 +50,9 @@ def _not_json(rng: random.Random, station: Station, at: datetime, n: int) -> Sim
     return SimFrame(at, station.charge_point_id.encode(), broken)
 
 
-def _schema_violation(rng: random.Random, station: Station, at: datetime, n: int) -> SimFrame:
-    variants = (
+def schema_violations(at: datetime) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """(action, payload) pairs that break the OCPP schemas of 1.6 and of 2.0.1 alike."""
+    return (
         ("StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Charing"}),
         ("StatusNotification", {"connectorId": 1, "status": "Available"}),  # errorCode is required
         (
@@ -59,12 +61,16 @@ def _schema_violation(rng: random.Random, station: Station, at: datetime, n: int
         ),
         ("Heartbeat", {"uptime": 3600}),  # no additional properties allowed
     )
+
+
+def _schema_violation(rng: random.Random, station: Station, at: datetime, n: int) -> SimFrame:
+    variants = schema_violations(at)
     action, payload = variants[n // len(BUILDERS) % len(variants)]
     return _frame(station, at, action, [2, _message_id(rng), action, payload])
 
 
 def _unknown_action(rng: random.Random, station: Station, at: datetime, n: int) -> SimFrame:
-    action = ("GetBatteryHealth", "VendorPing")[n % 2]
+    action = UNKNOWN_ACTIONS[n % len(UNKNOWN_ACTIONS)]
     return _frame(station, at, action, [2, _message_id(rng), action, {"connectorId": 1}])
 
 

@@ -33,7 +33,7 @@ class ExpectedSession:
     tenant_id: str
     charge_point_id: str
     connector_id: int
-    transaction_id: int
+    transaction_id: int | str  # OCPP 1.6: the central system's number; 2.0.1: the station's string
     id_tag: str
     energy_wh: Decimal  # meterStop - meterStart
     meter_start_wh: int
@@ -54,24 +54,33 @@ class SimulationResult:
     faults: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class StationDay:
+    """One charge point's planned day: when it boots, when the day ends, and every arrival at its connectors."""
+
+    charge_point: SimChargePoint
+    booted: datetime
+    closes: datetime
+    plans: list[SessionPlan | RefusedPlan]
+
+
 def simulate_day(
     catalog: Catalog, *, seed: int, day: date, charge_points: int | None, bad_frame_share: float
 ) -> SimulationResult:
     """Deterministic: the same catalog, seed and arguments give the same frames byte for byte."""
     if not 0 <= bad_frame_share < 1:
         raise ValueError(f"bad_frame_share must be in [0, 1), got {bad_frame_share}")
-    fleet = pick_charge_points(catalog, charge_points, at=datetime.combine(day, time(12), tzinfo=UTC))
-    stations, plans = [], []
-    for index, cp in enumerate(fleet):
+    days = plan_fleet(catalog, seed=seed, day=day, charge_points=charge_points)
+    stations = []
+    for planned in days:
+        cp = planned.charge_point
         station = Station(cp.charge_point_id, cp.tenant_id, random.Random(f"{seed}/{cp.charge_point_id}/wire"))
-        plans += _plan_station(random.Random(f"{seed}/{cp.charge_point_id}"), cp, station, day, index)
+        _render_boot(station, cp, planned.booted, planned.closes)
         stations.append(station)
-    sessions = sorted(
-        (p for p in plans if isinstance(p, SessionPlan)), key=lambda p: (p.started_at, p.charge_point.charge_point_id)
-    )
-    base = (day - COUNTER_EPOCH).days * TRANSACTIONS_PER_DAY + 1
-    transactions = {id(plan): base + n for n, plan in enumerate(sessions)}
+    numbered = numbered_sessions(days, day)
+    transactions = {id(plan): number for number, plan in numbered}
     by_station = {station.charge_point_id: station for station in stations}
+    plans = [plan for planned in days for plan in planned.plans]
     for plan in plans:
         station = by_station[plan.charge_point.charge_point_id]
         if isinstance(plan, SessionPlan):
@@ -81,28 +90,42 @@ def simulate_day(
     frames = [frame for station in stations for frame in station.frames()]
     bad = add_bad_frames(random.Random(f"{seed}/bad"), frames, stations, bad_frame_share)
     frames.sort(key=lambda frame: frame.at)
-    expected = [_expected(plan, transactions[id(plan)]) for plan in sessions]
+    expected = [expected_session(plan, number) for number, plan in numbered]
     refused = sum(isinstance(plan, RefusedPlan) for plan in plans)
-    faults = sum(plan.fault is not None for plan in sessions)
+    faults = sum(plan.fault is not None for _, plan in numbered)
     return SimulationResult(frames, expected, dict(Counter(bad)), refused, faults)
 
 
-def _plan_station(rng: random.Random, cp: SimChargePoint, station: Station, day: date, index: int) -> list:
+def plan_fleet(catalog: Catalog, *, seed: int, day: date, charge_points: int | None) -> list[StationDay]:
+    """The seeded plans of the day per charge point; the same for every way of playing them."""
+    fleet = pick_charge_points(catalog, charge_points, at=datetime.combine(day, time(12), tzinfo=UTC))
+    return [
+        _plan_station(random.Random(f"{seed}/{cp.charge_point_id}"), cp, day, index) for index, cp in enumerate(fleet)
+    ]
+
+
+def numbered_sessions(days: list[StationDay], day: date) -> list[tuple[int, SessionPlan]]:
+    """Accepted sessions in start order with the transactionId a central system counting per day would give."""
+    plans = (plan for planned in days for plan in planned.plans if isinstance(plan, SessionPlan))
+    ordered = sorted(plans, key=lambda p: (p.started_at, p.charge_point.charge_point_id))
+    base = (day - COUNTER_EPOCH).days * TRANSACTIONS_PER_DAY + 1
+    return [(base + n, plan) for n, plan in enumerate(ordered)]
+
+
+def _plan_station(rng: random.Random, cp: SimChargePoint, day: date, index: int) -> StationDay:
     zone = ZoneInfo(cp.time_zone)
     opens = datetime.combine(day, time(0), tzinfo=zone)
     closes = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
     booted = opens + timedelta(seconds=5 + 7 * index + rng.randint(0, 5))
-    _render_boot(station, cp, booted, closes)
-    plans: list = []
+    plans: list[SessionPlan | RefusedPlan] = []
     for connector in cp.charger.connectors:
         register = rng.randint(50_000, 30_000_000)
         plans += plan_connector(rng, cp, connector, booted + timedelta(minutes=1), closes, register)
-    return plans
+    return StationDay(cp, booted, closes, plans)
 
 
 def _render_boot(station: Station, cp: SimChargePoint, booted: datetime, closes: datetime) -> None:
-    dc = any(connector.power_type is PowerType.DC for connector in cp.charger.connectors)
-    vendor, model = ("Alpitronic", "HYC150") if dc else ("ABL", "eMH3")
+    vendor, model = hardware(cp)
     request = call.BootNotification(model, vendor, charge_point_serial_number=f"SN-{cp.charge_point_id}",
                                     firmware_version="1.6.4")  # fmt: skip
     station.call(booted, request, call_result.BootNotification(iso_seconds(booted), HEARTBEAT_INTERVAL_S,
@@ -116,6 +139,12 @@ def _render_boot(station: Station, cp: SimChargePoint, booted: datetime, closes:
     while beat < closes:
         station.call(beat, call.Heartbeat())
         beat += timedelta(seconds=HEARTBEAT_INTERVAL_S)
+
+
+def hardware(cp: SimChargePoint) -> tuple[str, str]:
+    """(vendor, model) of the station: a DC fast charger or an AC wallbox."""
+    dc = any(connector.power_type is PowerType.DC for connector in cp.charger.connectors)
+    return ("Alpitronic", "HYC150") if dc else ("ABL", "eMH3")
 
 
 def _render_refused(station: Station, plan: RefusedPlan) -> None:
@@ -151,17 +180,24 @@ def _render_session(station: Station, plan: SessionPlan, transaction_id: int) ->
 
 
 def _render_meter_values(station: Station, plan: SessionPlan, transaction_id: int) -> None:
+    for tick, sample in meter_samples(plan):
+        station.call(tick, meter_values(plan.connector.connector_id, transaction_id, tick, sample))
+
+
+def meter_samples(plan: SessionPlan) -> list[tuple[datetime, MeterSample]]:
+    """The periodic readings a station takes while the session runs: every 1-2 min (DC) or 2-4 min (AC)."""
     power_type = plan.connector.power_type
     interval = timedelta(minutes=1 if power_type is PowerType.DC else 2) * _interval_factor(plan)
+    samples = []
     tick = plan.started_at + interval
     while tick < plan.stopped_at:
         power, _, soc = plan.curve.at((tick - plan.started_at).total_seconds())
-        sample = MeterSample(
+        samples.append((tick, MeterSample(
             plan.register_at(tick), round(power), round(current_a(power_type, power, soc), 1),
             round(soc * 100) if power_type is PowerType.DC else None,  # SoC only reaches the station over DC
-        )  # fmt: skip
-        station.call(tick, meter_values(plan.connector.connector_id, transaction_id, tick, sample))
+        )))  # fmt: skip
         tick += interval
+    return samples
 
 
 def _interval_factor(plan: SessionPlan) -> int:
@@ -169,7 +205,8 @@ def _interval_factor(plan: SessionPlan) -> int:
     return 1 + sum(plan.charge_point.charge_point_id.encode()) % 2
 
 
-def _expected(plan: SessionPlan, transaction_id: int) -> ExpectedSession:
+def expected_session(plan: SessionPlan, transaction_id: int | str) -> ExpectedSession:
+    """The truth about one accepted session, under the transactionId it ends up with."""
     idle = int((plan.stopped_at - plan.full_at).total_seconds()) if plan.full_at else 0
     cp = plan.charge_point
     return ExpectedSession(
