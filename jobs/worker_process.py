@@ -8,23 +8,29 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pydantic import AliasChoices, SecretStr
+
 from pipelines.config import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def worker_environment(settings: Settings) -> dict[str, str]:
-    """The environment that makes a child's Settings() equal `settings` (secrets included, never printed)."""
-    env = {
-        **os.environ,
-        "CHARGELEDGER_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-        "CHARGELEDGER_CLICKHOUSE_URL": settings.clickhouse_url,
-        "CHARGELEDGER_CLICKHOUSE_USER": settings.clickhouse_user,
-        "CHARGELEDGER_CLICKHOUSE_PASSWORD": settings.clickhouse_password.get_secret_value(),
-        "CHARGELEDGER_CLICKHOUSE_DATABASE": settings.clickhouse_database,
-        "CHARGELEDGER_APP_ID": settings.app_id,
-        "CHARGELEDGER_STATE_DIR": str(settings.state_dir),
-    }
+    """The environment that makes a child's Settings() equal `settings` (secrets included, never printed).
+
+    Every field is written under each name Settings reads it from, so a variable the parent inherited cannot
+    shadow what the parent was given (e.g. KAFKA_BOOTSTRAP_SERVERS beside CHARGELEDGER_KAFKA_BOOTSTRAP_SERVERS).
+    """
+    env = dict(os.environ)
+    for name, field in Settings.model_fields.items():
+        if name == "topics":
+            continue
+        value = getattr(settings, name)
+        text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        alias = field.validation_alias
+        names = [str(choice) for choice in alias.choices] if isinstance(alias, AliasChoices) else []
+        for env_name in [f"CHARGELEDGER_{name.upper()}", *names]:
+            env[env_name] = text
     for name, value in settings.topics.model_dump().items():
         env[f"CHARGELEDGER_TOPIC_{name.upper()}"] = value
     return env
