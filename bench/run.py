@@ -19,6 +19,10 @@ from pathlib import Path
 
 from aiokafka import TopicPartition
 
+from bench.gateway import gateway_rate
+from bench.rating import rating_rates
+from bench.rerate import rerate_rate
+from bench.sessions import sessions_rate
 from bench.traffic import bench_catalog, charge_point_ids, fleet, session_frames
 from infra.stack import embedded_stack
 from jobs.catalog_publish import publish_catalog
@@ -233,14 +237,17 @@ def run(out: Path, charge_points: int, sessions_per_cp: int, samples: int) -> di
             "broker_consume_per_s": len(frames) / consume_s,
             "clickhouse_insert_rows_per_s": insert_rows / insert_s,
         }
+        consume = report["baseline"]["broker_consume_per_s"]
+        report["components"] = components(settings, report["baseline"])
         hot = asyncio.run(hotpath_rate(settings, frames))
-        hot["ratio_to_raw_consume"] = hot["frames_per_s"] / report["baseline"]["broker_consume_per_s"]
+        hot["ratio_to_raw_consume"] = hot["frames_per_s"] / consume
         report["hotpath"] = hot
         worker = start_worker(settings, state / "worker.log")
         try:
             report["latency"] = asyncio.run(latency(settings, 100))
             pipe = asyncio.run(pipeline_rate(settings, pipe_frames, pipe_cps * sessions_per_cp, "PIPE"))
-            pipe["ratio_to_raw_consume"] = pipe["frames_per_s"] / report["baseline"]["broker_consume_per_s"]
+            pipe["ratio_to_raw_consume"] = pipe["frames_per_s"] / consume
+            pipe["rated_sessions_ratio_to_raw_consume"] = pipe["sessions_per_s"] / consume
             report["pipeline"] = pipe
             report["worker_peak_rss_mb"] = peak_rss_mb(worker.pid)
         finally:
@@ -248,6 +255,20 @@ def run(out: Path, charge_points: int, sessions_per_cp: int, samples: int) -> di
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
     return report
+
+
+def components(settings: Settings, baseline: dict) -> dict:
+    """Gateway, sessions step, rating and re-rating, each with its ratio to the raw broker rate of this run."""
+    produce, consume = baseline["broker_produce_per_s"], baseline["broker_consume_per_s"]
+    gateway = gateway_rate(settings.kafka_bootstrap_servers, stations=100)
+    gateway["ratio_to_raw_produce"] = gateway["frames_per_s"] / produce
+    sessions = sessions_rate()
+    sessions["ratio_to_raw_consume"] = sessions["events_per_s"] / consume
+    rating = rating_rates()
+    for kind in ("simple", "complex"):
+        rating[f"{kind}_ratio_to_raw_consume"] = rating[f"{kind}_tariff_sessions_per_s"] / consume
+    rerate = rerate_rate(settings, sessions=5_000, raw_consume_per_s=consume)
+    return {"gateway": gateway, "sessions_step": sessions, "rating": rating, "rerate": rerate}
 
 
 def render(report: dict) -> str:
@@ -266,12 +287,36 @@ def render(report: dict) -> str:
             f"{report['pipeline']['frames_per_s']:,.0f}",
             f"{report['pipeline']['ratio_to_raw_consume']:.2f} x consume",
         ),
+        (
+            "pipeline rating agent, bench tariff (sessions/s)",
+            f"{report['pipeline']['sessions_per_s']:,.0f}",
+            f"{report['pipeline']['rated_sessions_ratio_to_raw_consume']:.3f} x consume",
+        ),
+        *component_rows(report["components"]),
         ("StopTransaction -> rated row p50 (s)", f"{lat['p50_s']:.3f}", ""),
         ("StopTransaction -> rated row p99 (s)", f"{lat['p99_s']:.3f}", ""),
         ("worker peak RSS (MB)", f"{report['worker_peak_rss_mb']:.0f}", ""),
     ]
     width = max(len(r[0]) for r in rows)
     return "\n".join(f"{name:<{width}}  {value:>14}  {note}" for name, value, note in rows)
+
+
+def component_rows(c: dict) -> list[tuple[str, str, str]]:
+    g, s, r, rr = c["gateway"], c["sessions_step"], c["rating"], c["rerate"]
+    return [
+        ("gateway, 100 stations (frames/s)", f"{g['frames_per_s']:,.0f}", f"{g['ratio_to_raw_produce']:.3f} x produce"),
+        ("sessions step alone (events/s)", f"{s['events_per_s']:,.0f}", f"{s['ratio_to_raw_consume']:.2f} x consume"),
+        ("rating, simple tariff (sessions/s)", f"{r['simple_tariff_sessions_per_s']:,.0f}",
+         f"{r['simple_ratio_to_raw_consume']:.3f} x consume"),
+        ("rating, complex tariff (sessions/s)", f"{r['complex_tariff_sessions_per_s']:,.0f}",
+         f"{r['complex_ratio_to_raw_consume']:.3f} x consume"),
+        *(
+            (f"batch re-rating, {kind} tariff (sessions/s)",
+             f"{rr[kind]['rerate']['sessions'] / rr[kind]['rerate']['seconds']:,.0f}",
+             f"{rr[kind]['ratio_to_raw_consume']:.3f} x consume")
+            for kind in ("simple", "complex")
+        ),
+    ]  # fmt: skip
 
 
 def main() -> None:
