@@ -29,11 +29,12 @@ from jobs.catalog_publish import publish_catalog
 from jobs.worker_process import start_worker, stop_worker
 from pipelines.config import Settings
 from pipelines.hotpath.worker import HotPathWorker
+from pipelines.ingest.models import ChargingEvent, EventKind
 from pipelines.streaming import kafka
 from pipelines.streaming.topics import TopicSpec, ensure_topics, pipeline_topic_specs
 from pipelines.warehouse.client import connect
 from pipelines.warehouse.migrate import apply_migrations
-from pipelines.warehouse.rows import EVENT_COLUMNS
+from pipelines.warehouse.rows import EVENT_COLUMNS, event_row
 
 REPO = Path(__file__).resolve().parents[1]
 LATENCY_CP, LATENCY_TENANT, LATENCY_TAG = "LAT-00000", "bench", "BENCH0001"
@@ -79,32 +80,14 @@ def clickhouse_insert(settings: Settings, rows: int) -> float:
     client.command(f"CREATE TABLE IF NOT EXISTS {db}.bench_events AS {db}.charging_events")
     now = datetime.now(UTC)
     data = [
-        (
-            f"e{i}",
-            "bench",
-            f"CP-{i % 500}",
-            "ocpp1.6",
-            "upstream",
-            2,
-            str(i),
-            "MeterValues",
-            "meter_values",
-            now,
-            now,
-            1,
-            str(i // 60),
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            "{}",
+        event_row(
+            ChargingEvent(
+                f"e{i}", "bench", f"CP-{i % 500}", "ocpp1.6", "upstream", 2, str(i), "MeterValues",
+                EventKind.METER_VALUES, now, now, connector_id=1, transaction_id=str(i // 60), payload="{}",
+            )
         )
         for i in range(rows)
-    ]
+    ]  # fmt: skip
     started = time.perf_counter()
     for chunk in range(0, rows, 50_000):
         client.insert("bench_events", data[chunk : chunk + 50_000], column_names=list(EVENT_COLUMNS), database=db)
