@@ -62,36 +62,24 @@ def _catalog_load(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _simulate(args: argparse.Namespace, settings: Settings) -> None:
+    day = {
+        "catalog_path": Path(args.catalog),
+        "seed": args.seed,
+        "day": args.day,
+        "charge_points": args.charge_points,
+        "speedup": args.speedup,
+        "bad_frame_share": args.bad_frame_share,
+    }
     if args.via_gateway or args.gateway_url:
         from jobs.simulate.live.run import simulate_via_gateway
 
         asyncio.run(
-            simulate_via_gateway(
-                settings,
-                catalog_path=Path(args.catalog),
-                seed=args.seed,
-                day=args.day,
-                charge_points=args.charge_points,
-                speedup=args.speedup,
-                bad_frame_share=args.bad_frame_share,
-                gateway_url=args.gateway_url,
-                ocpp201_share=args.ocpp201_share,
-            )
+            simulate_via_gateway(settings, **day, gateway_url=args.gateway_url, ocpp201_share=args.ocpp201_share)
         )
         return
     from jobs.simulate.run import simulate_and_publish
 
-    asyncio.run(
-        simulate_and_publish(
-            settings,
-            catalog_path=Path(args.catalog),
-            seed=args.seed,
-            day=args.day,
-            charge_points=args.charge_points,
-            speedup=args.speedup,
-            bad_frame_share=args.bad_frame_share,
-        )
-    )
+    asyncio.run(simulate_and_publish(settings, **day))
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> None:
