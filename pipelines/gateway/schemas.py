@@ -7,21 +7,17 @@ the rule that decide the CALLERROR code.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jsonschema
-import ocpp
 from jsonschema.exceptions import best_match
 
 from pipelines.gateway.decisions import STATION_ACTIONS
 from pipelines.gateway.frames import OCPP16, Fault
-from pipelines.ingest.schemas import Check, compile_schema, is_date_time
+from pipelines.ingest.schemas import Check, is_date_time, ocpp16_schemas, ocpp201_schemas
 
-OCPP_DIR = Path(ocpp.__file__).parent
 _FAULTS = {
     "required": Fault.MISSING_FIELD,
     "additionalProperties": Fault.UNEXPECTED_FIELD,
@@ -53,11 +49,9 @@ class RequestSchema:
 
 @cache
 def request_schemas(protocol: str) -> dict[str, RequestSchema]:
-    """The station-initiated actions of one protocol with their compiled request checks (once per process)."""
-    folder, suffix = ("v16", ".json") if protocol == OCPP16 else ("v201", "Request.json")
-    schemas: dict[str, RequestSchema] = {}
-    for action in sorted(STATION_ACTIONS[protocol]):
-        path = OCPP_DIR / folder / "schemas" / f"{action}{suffix}"
-        schema = json.loads(path.read_text(encoding="utf-8-sig"))
-        schemas[action] = RequestSchema(action, schema, compile_schema(schema))
-    return schemas
+    """The station-initiated actions of one protocol with their request checks, as ingest compiled them."""
+    compiled = ocpp16_schemas() if protocol == OCPP16 else ocpp201_schemas()
+    return {
+        action: RequestSchema(action, compiled[action].request, compiled[action].check_request)
+        for action in sorted(STATION_ACTIONS[protocol])
+    }

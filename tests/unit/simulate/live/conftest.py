@@ -4,7 +4,6 @@ from datetime import date
 from pathlib import Path
 
 import jsonschema
-import ocpp
 import orjson
 import pytest
 
@@ -12,10 +11,10 @@ from jobs.simulate.frames import ocpp_reference_payload
 from jobs.simulate.live.script import plan_live_day
 from jobs.simulate.live.steps import OCPP16, RawText
 from pipelines.catalog.load import load_catalog
+from pipelines.ingest.schemas import ocpp16_schemas, ocpp201_schemas
 
 SAMPLE = Path(__file__).resolve().parents[4] / "examples" / "catalog.yaml"
 DAY = date(2026, 11, 22)
-OCPP_DIR = Path(ocpp.__file__).parent
 _validators: dict = {}
 
 
@@ -42,10 +41,7 @@ def schema_problems(protocol: str, request) -> list[str]:
 def payload_problems(protocol: str, action: str, payload: dict) -> list[str]:
     key = (protocol, action)
     if key not in _validators:
-        path = OCPP_DIR / "v16" / "schemas" / f"{action}.json"
-        if protocol != OCPP16:
-            path = OCPP_DIR / "v201" / "schemas" / f"{action}Request.json"
-        schema = orjson.loads(path.read_bytes())
+        schema = (ocpp16_schemas() if protocol == OCPP16 else ocpp201_schemas())[action].request
         cls = jsonschema.validators.validator_for(schema)
         _validators[key] = cls(schema, format_checker=jsonschema.FormatChecker())
     return [error.message for error in _validators[key].iter_errors(payload)]
