@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 import orjson
@@ -109,6 +109,7 @@ def _authorize(env: Envelope, frame: Frame, payload: str, problems: list[str]) -
 
 
 Normalizer = Callable[[Envelope, Frame, str, list[str]], list[ChargingEvent]]
+ResultNormalizer = Callable[[Envelope, Frame, str], ChargingEvent]
 
 
 def plain(kind: EventKind, action: str) -> Normalizer:
@@ -144,13 +145,23 @@ def _result(env: Envelope, frame: Frame, payload: str) -> ChargingEvent:
 
 def normalize(env: Envelope, frame: Frame) -> list[ChargingEvent]:
     """The events of one schema-valid OCPP 1.6 frame; raises IngestError(IMPOSSIBLE_VALUE) naming every value."""
+    return normalize_with(env, frame, _CALLS, _result)
+
+
+def normalize_with(
+    env: Envelope,
+    frame: Frame,
+    calls: Mapping[str, Normalizer],
+    result: Callable[[Envelope, Frame, str], ChargingEvent],
+) -> list[ChargingEvent]:
+    """One protocol's dispatch: CALLERRORs as they are, CALLRESULTs by `result`, CALLs by `calls` (else OTHER)."""
     if frame.message_type == CALLERROR:
         return [call_error_event(env, frame)]
     payload = orjson.dumps(frame.payload).decode()
     if frame.message_type == CALLRESULT:
-        return [_result(env, frame, payload)]
+        return [result(env, frame, payload)]
     assert frame.message_type == CALL
-    normalizer = _CALLS.get(env.action)
+    normalizer = calls.get(env.action)
     if normalizer is None:
         return [make_event(env, frame, env.action, EventKind.OTHER, None, payload)]
     problems: list[str] = []

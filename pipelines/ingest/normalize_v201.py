@@ -25,12 +25,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import orjson
-
-from pipelines.ingest.envelope import CALLERROR, CALLRESULT, Envelope, Frame, IngestError
-from pipelines.ingest.events import call_error_event, check_connector, make_event, result_status, station_time
-from pipelines.ingest.models import ChargingEvent, DeadLetterClass, EventKind
-from pipelines.ingest.normalize import TRANSACTION_BEGIN, TRANSACTION_END, plain
+from pipelines.ingest.envelope import Envelope, Frame
+from pipelines.ingest.events import check_connector, make_event, result_status, station_time
+from pipelines.ingest.models import ChargingEvent, EventKind
+from pipelines.ingest.normalize import TRANSACTION_BEGIN, TRANSACTION_END, normalize_with, plain
 from pipelines.ingest.sampled import Readings, sampled_v201
 
 _NO_READINGS: Readings = [None, None, None, None, None]
@@ -139,16 +137,8 @@ _CALLS = {
 
 def normalize_v201(env: Envelope, frame: Frame) -> list[ChargingEvent]:
     """The events of one schema-valid OCPP 2.0.1 frame; raises IngestError(IMPOSSIBLE_VALUE) naming every value."""
-    if frame.message_type == CALLERROR:
-        return [call_error_event(env, frame)]
-    payload = orjson.dumps(frame.payload).decode()
-    if frame.message_type == CALLRESULT:
-        return [make_event(env, frame, env.action, EventKind.OTHER, None, payload, status=result_status(frame.payload))]
-    normalizer = _CALLS.get(env.action)
-    if normalizer is None:
-        return [make_event(env, frame, env.action, EventKind.OTHER, None, payload)]
-    problems: list[str] = []
-    events = normalizer(env, frame, payload, problems)
-    if problems:
-        raise IngestError(DeadLetterClass.IMPOSSIBLE_VALUE, "; ".join(problems))
-    return events
+    return normalize_with(env, frame, _CALLS, _result)
+
+
+def _result(env: Envelope, frame: Frame, payload: str) -> ChargingEvent:
+    return make_event(env, frame, env.action, EventKind.OTHER, None, payload, status=result_status(frame.payload))
