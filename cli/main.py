@@ -202,12 +202,13 @@ def _is_user_error(exc: Exception) -> bool:
     from infra.stack import StackError
     from jobs.rerate import RerateError
     from pipelines.catalog.load import CatalogError
+    from pipelines.errors import UserError
     from pipelines.gateway.server import GatewayError
     from pipelines.rating.cdr_parse import CdrError
     from pipelines.warehouse.migrate import MigrationError
 
     known = (CatalogError, StackError, BrokerError, MigrationError, ValidationError, TimeoutError, OSError,
-             AsyncKafkaError, KafkaError, OperationalError, RerateError, GatewayError, CdrError)  # fmt: skip
+             AsyncKafkaError, KafkaError, OperationalError, RerateError, GatewayError, CdrError, UserError)  # fmt: skip
     return isinstance(exc, known)
 
 

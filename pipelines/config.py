@@ -22,6 +22,13 @@ class Topics(BaseSettings):
     sessions_running: str = "sessions.running.v1"  # snapshots of open sessions (revision 0)
     sessions_costs: str = "sessions.costs.v1"  # running cost of open sessions
     notifications: str = "notifications.v1"
+    notification_deliveries: str = "notifications.deliveries.v1"  # what senders did: sent, retried, dead-lettered
+    flags: str = "flags.v1"
+    wallet_ledger: str = "wallet.ledger.v1"  # keyed by account: one partition orders an account's entries
+    payment_requests: str = "payments.requests.v1"
+    payment_results: str = "payments.results.v1"
+    refund_requests: str = "refunds.requests.v1"
+    refund_events: str = "refunds.events.v1"  # every state change of a refund
     session_state: str = "sessions.state.v1"
     catalog_prefix: str = "catalog."
 

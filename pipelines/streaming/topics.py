@@ -68,6 +68,13 @@ def pipeline_topic_specs(settings: Settings) -> list[TopicSpec]:
         topics.sessions_running,
         topics.sessions_costs,
         topics.notifications,
+        topics.notification_deliveries,
+        topics.flags,
+        topics.wallet_ledger,
+        topics.payment_requests,
+        topics.payment_results,
+        topics.refund_requests,
+        topics.refund_events,
     ]
     specs = [TopicSpec(name, settings.partitions) for name in streams]
     specs.append(TopicSpec(topics.session_state, settings.partitions, dict(COMPACTED)))
