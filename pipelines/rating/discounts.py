@@ -72,18 +72,36 @@ class Grant:
 
 
 @dataclass(frozen=True, slots=True)
+class Tally:
+    """The account's sessions on other days of the month, summed: what loyalty and included energy need of them."""
+
+    sessions: int = 0
+    energy_wh: Decimal = Decimal(0)
+    included_wh: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
 class AccountUsage:
-    """An account's usage as far as one session needs it: its month's grants and what vouchers gave."""
+    """An account's usage as far as one session needs it: the grants of its day, the rest of its month summed,
+    and what vouchers gave. Per day, so that the state a session reads and writes stays small for fleet accounts.
+    """
 
     month: str  # YYYY-MM of the session's start in the site's time zone
-    grants: tuple[Grant, ...] = ()  # the account's sessions of that month
+    grants: tuple[Grant, ...] = ()  # the account's sessions that started on the same local day
     spent: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)  # code -> session id -> amount
+    earlier_days: Tally = field(default_factory=Tally)  # sessions that started on earlier days of the month
+    other_days_included_wh: Decimal = Decimal(0)  # included energy granted to sessions of the month's other days
 
     def grant_of(self, session_id: str) -> Grant | None:
         return next((grant for grant in self.grants if grant.session_id == session_id), None)
 
     def others(self, session_id: str) -> tuple[Grant, ...]:
         return tuple(grant for grant in self.grants if grant.session_id != session_id)
+
+    @property
+    def month_included_wh(self) -> Decimal:
+        """Included energy granted to the account's sessions of the whole month."""
+        return sum((grant.included_wh for grant in self.grants), self.other_days_included_wh)
 
     def spent_by_others(self, code: str, session_id: str) -> Decimal:
         return sum((amount for sid, amount in self.spent.get(code, {}).items() if sid != session_id), Decimal(0))
@@ -98,8 +116,12 @@ class UsageDelta:
 
 
 def usage_month(session: ClosedSession, time_zone: str) -> str:
-    local = session.started_at.astimezone(ZoneInfo(time_zone))
-    return f"{local.year:04d}-{local.month:02d}"
+    return usage_day(session, time_zone)[:7]
+
+
+def usage_day(session: ClosedSession, time_zone: str) -> str:
+    """YYYY-MM-DD of the session's start in the site's time zone: the unit the account's usage is kept in."""
+    return session.started_at.astimezone(ZoneInfo(time_zone)).date().isoformat()
 
 
 def apply_benefits(rated: RatedSession, usage: AccountUsage, rules: BenefitRules) -> tuple[RatedSession, UsageDelta]:
@@ -168,7 +190,8 @@ def _subscription(
     if replay is not None:
         wanted = min(replay.included_wh, energy)
     else:
-        used = sum((grant.included_wh for grant in usage.others(rated.session.session_id)), Decimal(0))
+        others = usage.others(rated.session.session_id)
+        used = sum((grant.included_wh for grant in others), usage.other_days_included_wh)
         wanted = max(Decimal(0), min(plan.included_kwh * 1000 - used, energy))
     if wanted <= 0:
         return Decimal(0)
@@ -207,8 +230,8 @@ def _loyal(rule: Discount, session: ClosedSession, usage: AccountUsage, replay: 
         if (grant.started_at, grant.session_id) < (session.started_at, session.session_id)
     ]
     if rule.after_sessions is not None:
-        return len(earlier) >= rule.after_sessions
-    charged = sum((grant.energy_wh for grant in earlier), Decimal(0)) / 1000
+        return len(earlier) + usage.earlier_days.sessions >= rule.after_sessions
+    charged = sum((grant.energy_wh for grant in earlier), usage.earlier_days.energy_wh) / 1000
     return rule.after_kwh is not None and charged >= rule.after_kwh
 
 

@@ -53,7 +53,7 @@ def price_benefits(rated: RatedSession, catalog: CatalogView, usage_table: Table
     except (ValueError, KeyError, TypeError, ArithmeticError) as error:  # unreadable usage: keep it, say why
         reason = f"benefits of account {rated.account_id} cannot be applied: {error!r}"
         return _unratable(rated.session, reason, rated.rated_at, stage="benefits")
-    write_usage(usage_table, rated, usage, delta)
+    write_usage(usage_table, rated, usage, delta, rules)
     return result
 
 

@@ -1,10 +1,13 @@
 """Account usage between sessions, as keys and versioned JSON values of a key-value table (the benefits agent's
 Faust Table, changelogged by Faust; a dict in tests).
 
-Keys: `tenant/account/YYYY-MM` holds the grants of the account's sessions of that month (loyalty counts and
-included energy are monthly, so a key stays small and old months are simply no longer touched);
-`tenant/voucher/CODE` holds what each session took from the voucher. Every key belongs to one account (a
-token voucher's token has one account), so all of them live in the partition of that account's sessions.
+Keys: `tenant/account/YYYY-MM-DD` holds the grants of the account's sessions that started that local day;
+`tenant/account/YYYY-MM` sums each day of the month (sessions, energy, included energy), which is all loyalty
+and included energy need of the other days; `tenant/voucher/CODE` holds what each session took from the
+voucher. A session reads and rewrites one day's grants and the month's day sums, so a fleet account with
+thousands of sessions a month never rewrites a value that grows with the month (one such value per session
+was quadratic, and would outgrow a Kafka record). Every key belongs to one account (a token voucher's token
+has one account), so all of them live in the partition of that account's sessions.
 """
 
 from __future__ import annotations
@@ -15,11 +18,20 @@ from decimal import Decimal
 
 import orjson
 
-from pipelines.rating.discounts import AccountUsage, BenefitRules, Grant, UsageDelta, apply_delta, usage_month
+from pipelines.rating.discounts import (
+    AccountUsage,
+    BenefitRules,
+    Grant,
+    Tally,
+    UsageDelta,
+    apply_delta,
+    usage_day,
+)
 from pipelines.rating.models import RatedSession
 
-FORMAT = 1
+FORMAT = 2  # 1 kept a month's grants under the month key; nothing was deployed with it
 Table = MutableMapping[bytes, bytes]
+DayTallies = dict[str, Tally]  # YYYY-MM-DD -> the day's sessions summed
 
 
 def partition_key(rated: RatedSession) -> bytes:
@@ -33,36 +45,71 @@ def month_key(tenant_id: str, account_id: str, month: str) -> bytes:
     return f"{tenant_id}/{account_id}/{month}".encode()
 
 
+def day_key(tenant_id: str, account_id: str, day: str) -> bytes:
+    return f"{tenant_id}/{account_id}/{day}".encode()
+
+
 def voucher_key(tenant_id: str, code: str) -> bytes:
     return f"{tenant_id}/voucher/{code}".encode()
 
 
 def read_usage(table: Mapping[bytes, bytes], rated: RatedSession, rules: BenefitRules) -> AccountUsage:
-    """The usage apply_benefits needs: the month's grants, and the ledgers of every voucher the session may
-    use or used before."""
+    """The usage apply_benefits needs: the day's grants, the month's other days summed, and the ledgers of
+    every voucher the session may use or used before."""
     session = rated.session
-    month = usage_month(session, rules.time_zone)
+    day = usage_day(session, rules.time_zone)
+    month = day[:7]
     if rated.account_id is None:
         return AccountUsage(month)
-    grants = decode_grants(table.get(month_key(session.tenant_id, rated.account_id, month)))
-    usage = AccountUsage(month, grants)
-    earlier = usage.grant_of(session.session_id)
-    codes = {voucher.code for voucher in rules.vouchers} | {code for code, _ in (earlier.vouchers if earlier else ())}
+    grants = decode_grants(table.get(day_key(session.tenant_id, rated.account_id, day)))
+    tallies = decode_tallies(table.get(month_key(session.tenant_id, rated.account_id, month)))
+    earlier = [tally for other, tally in tallies.items() if other < day]
+    usage = AccountUsage(
+        month,
+        grants,
+        earlier_days=Tally(
+            sum(tally.sessions for tally in earlier),
+            sum((tally.energy_wh for tally in earlier), Decimal(0)),
+        ),
+        other_days_included_wh=sum((t.included_wh for other, t in tallies.items() if other != day), Decimal(0)),
+    )
+    recorded = usage.grant_of(session.session_id)
+    codes = {voucher.code for voucher in rules.vouchers} | {code for code, _ in (recorded.vouchers if recorded else ())}
     spent = {code: decode_spent(table.get(voucher_key(session.tenant_id, code))) for code in sorted(codes)}
-    return AccountUsage(month, grants, spent)
+    return AccountUsage(month, grants, spent, usage.earlier_days, usage.other_days_included_wh)
 
 
-def write_usage(table: Table, rated: RatedSession, usage: AccountUsage, delta: UsageDelta) -> None:
-    """Store what changed: the month's grants and the ledgers of the vouchers the session used before or now."""
+def write_usage(table: Table, rated: RatedSession, usage: AccountUsage, delta: UsageDelta, rules: BenefitRules) -> None:
+    """Store what changed: the day's grants, the month's sum of that day, and the ledgers of the vouchers the
+    session used before or now."""
     if delta.grant is None or rated.account_id is None:
         return
-    tenant = rated.session.tenant_id
+    tenant, account = rated.session.tenant_id, rated.account_id
+    day = usage_day(rated.session, rules.time_zone)
     after = apply_delta(usage, delta)
-    table[month_key(tenant, rated.account_id, usage.month)] = encode_grants(after.grants)
+    table[day_key(tenant, account, day)] = encode_grants(after.grants)
+    tallies = decode_tallies(table.get(month_key(tenant, account, usage.month)))
+    tallies[day] = Tally(
+        len(after.grants),
+        sum((grant.energy_wh for grant in after.grants), Decimal(0)),
+        sum((grant.included_wh for grant in after.grants), Decimal(0)),
+    )
+    table[month_key(tenant, account, usage.month)] = encode_tallies(tallies)
     before = delta.previous.vouchers if delta.previous else ()
     codes = {code for code, _ in (*before, *delta.grant.vouchers)}
     for code in sorted(codes):
         table[voucher_key(tenant, code)] = encode_spent(after.spent.get(code, {}))
+
+
+def encode_tallies(tallies: DayTallies) -> bytes:
+    days = {day: [t.sessions, str(t.energy_wh), str(t.included_wh)] for day, t in sorted(tallies.items())}
+    return orjson.dumps({"format": FORMAT, "days": days})
+
+
+def decode_tallies(raw: bytes | None) -> DayTallies:
+    if raw is None:
+        return {}
+    return {day: Tally(int(n), Decimal(wh), Decimal(inc)) for day, (n, wh, inc) in _body(raw)["days"].items()}
 
 
 def encode_grants(grants: tuple[Grant, ...]) -> bytes:
