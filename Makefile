@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test unit integration lint bench up down clean
+.PHONY: install system-deps demo test unit integration lint bench up down clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -14,16 +14,19 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+system-deps:
+	infra/scripts/system-deps.sh
+
 demo: install
 	$(BIN)/chargeledger demo
 
-test: install
+test: install system-deps
 	$(BIN)/pytest -q
 
 unit: install
 	$(BIN)/pytest -q tests/unit
 
-integration: install
+integration: install system-deps
 	$(BIN)/pytest -q tests/integration
 
 lint: install
