@@ -21,6 +21,7 @@ from aiokafka import TopicPartition
 
 from bench.gateway import gateway_rate
 from bench.rating import rating_rates
+from bench.rating_agent import agent_rates, complex_site_catalog
 from bench.rerate import rerate_rate
 from bench.sessions import sessions_rate
 from bench.traffic import bench_catalog, charge_point_ids, fleet, session_frames
@@ -200,8 +201,12 @@ def run(out: Path, charge_points: int, sessions_per_cp: int, samples: int) -> di
     pipe_cps = max(charge_points // 4, 1)
     pipe_frames = list(fleet(pipe_cps, sessions_per_cp, samples, prefix="PIPE"))
     catalog = state / "bench-catalog.yaml"
+    agent_cps, complex_cps = charge_point_ids("AGENT", 50), charge_point_ids("CPLX", 50)
     catalog.write_text(
-        bench_catalog(charge_point_ids("BENCH", charge_points) + charge_point_ids("PIPE", pipe_cps) + [LATENCY_CP])
+        bench_catalog(
+            charge_point_ids("BENCH", charge_points) + charge_point_ids("PIPE", pipe_cps) + [LATENCY_CP] + agent_cps
+        )
+        + complex_site_catalog(complex_cps)
     )
     report: dict = {
         "machine": {"cpus": __import__("os").cpu_count(), "python": sys.version.split()[0]},
@@ -232,6 +237,10 @@ def run(out: Path, charge_points: int, sessions_per_cp: int, samples: int) -> di
             pipe["ratio_to_raw_consume"] = pipe["frames_per_s"] / consume
             pipe["rated_sessions_ratio_to_raw_consume"] = pipe["sessions_per_s"] / consume
             report["pipeline"] = pipe
+            agent = agent_rates(settings, agent_cps, complex_cps)
+            for kind in ("simple", "complex"):
+                agent[kind]["ratio_to_raw_consume"] = agent[kind]["sessions_per_s"] / consume
+            report["rating_agent"] = agent
             report["worker_peak_rss_mb"] = peak_rss_mb(worker.pid)
         finally:
             stop_worker(worker)
@@ -274,6 +283,14 @@ def render(report: dict) -> str:
             "pipeline rating agent, bench tariff (sessions/s)",
             f"{report['pipeline']['sessions_per_s']:,.0f}",
             f"{report['pipeline']['rated_sessions_ratio_to_raw_consume']:.3f} x consume",
+        ),
+        *(
+            (
+                f"rating agent, {kind} tariff (sessions/s)",
+                f"{report['rating_agent'][kind]['sessions_per_s']:,.0f}",
+                f"{report['rating_agent'][kind]['ratio_to_raw_consume']:.3f} x consume",
+            )
+            for kind in ("simple", "complex")
         ),
         *component_rows(report["components"]),
         ("StopTransaction -> rated row p50 (s)", f"{lat['p50_s']:.3f}", ""),

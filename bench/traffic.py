@@ -129,6 +129,13 @@ def charge_point_ids(prefix: str, count: int) -> list[str]:
     return [f"{prefix}-{n:05d}" for n in range(count)]
 
 
+DRIVERS = 500  # tokens, each its own account: a driver charges about once a day, as in real traffic
+
+
+def driver_tag(tx: int) -> str:
+    return f"BENCH{tx % DRIVERS:04d}"
+
+
 def fleet(
     charge_points: int, sessions_per_cp: int, samples: int, tenant: str = "bench", prefix: str = "BENCH"
 ) -> Iterator[tuple[bytes, bytes]]:
@@ -139,7 +146,8 @@ def fleet(
         frames: list[bytes] = []
         meter = 0
         for s in range(sessions_per_cp):
-            more, meter = session_frames(cp, tenant, tx, T0 + timedelta(hours=s * 3), meter, samples)
+            start = T0 + timedelta(hours=s * 3)
+            more, meter = session_frames(cp, tenant, tx, start, meter, samples, id_tag=driver_tag(tx))
             frames += more
             tx += 1
         per_cp.append((cp.encode(), frames))
@@ -151,11 +159,16 @@ def fleet(
 
 
 def bench_catalog(charge_points: list[str]) -> str:
-    """A catalog (YAML) with one tenant, site, tariff and token, and the given charge points."""
+    """A catalog (YAML) with one tenant, site and tariff, DRIVERS tokens and accounts, and the given charge points."""
     chargers = "\n".join(
         f"- {{charge_point_id: {cp}, tenant_id: bench, site_id: BENCH-SITE,"
         f" connectors: [{{connector_id: 1, power_type: AC, max_power_kw: 22}}]}}"
         for cp in charge_points
+    )
+    tokens = "\n".join(f"- {{uid: BENCH{n:04d}, tenant_id: bench, account_id: BENCH-A{n}}}" for n in range(DRIVERS))
+    accounts = "\n".join(
+        f"- {{account_id: BENCH-A{n}, tenant_id: bench, name: Driver {n}, email: d{n}@example.org}}"
+        for n in range(DRIVERS)
     )
     return f"""tenants:
 - {{tenant_id: bench, name: Bench, currency: EUR, country: DE}}
@@ -164,9 +177,9 @@ sites:
 chargers:
 {chargers}
 tokens:
-- {{uid: BENCH0001, tenant_id: bench, account_id: BENCH-A1}}
+{tokens}
 accounts:
-- {{account_id: BENCH-A1, tenant_id: bench, name: Bench Driver, email: bench@example.org}}
+{accounts}
 tariffs:
 - id: BENCH-AC
   tenant_id: bench
