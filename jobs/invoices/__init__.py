@@ -1,0 +1,1 @@
+"""`chargeledger invoice`: monthly invoices of postpaid accounts and receipts of ad-hoc sessions from ClickHouse."""

@@ -1,0 +1,1 @@
+"""Invoicing: invoice and receipt documents from rated sessions, pure (lines, VAT, rounding, numbering, credits)."""
