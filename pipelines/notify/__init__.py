@@ -1,1 +1,1 @@
-"""Notify: ready-to-send driver notifications derived from rated sessions."""
+"""Notify: ready-to-send messages for drivers (receipts, problems, limits, invoices, ...) and their senders."""
