@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 
 from pipelines.catalog.load import catalog_records, load_catalog
 from pipelines.config import Settings
+from pipelines.warehouse.dimensions import publish_dimensions
 
 
 async def publish_catalog(settings: Settings, path: Path) -> dict[str, int]:
     """Publish every entity of the file; returns how many per kind. Raises CatalogError listing all problems."""
-    records = catalog_records(load_catalog(path))
+    catalog = load_catalog(path)
+    records = catalog_records(catalog)
     producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all")
     await producer.start()
     counts: dict[str, int] = {}
@@ -26,4 +29,7 @@ async def publish_catalog(settings: Settings, path: Path) -> dict[str, int]:
             await future
     finally:
         await producer.stop()
+    dimension_rows = publish_dimensions(settings, catalog, datetime.now(UTC))  # reporting joins names (issue 7)
+    if dimension_rows is not None:
+        counts["warehouse dimension rows"] = dimension_rows
     return counts

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import socket
 import socketserver
@@ -15,6 +17,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from infra.warehouse import engine as chdb_engine
+from infra.warehouse.access import ACCESS_DENIED, ACCESS_STATEMENT, AUTHENTICATION_FAILED, AccessStore
 from infra.warehouse.engine import Engine, EngineError, Outcome
 from infra.warehouse.protocol import (
     GENERIC_ERROR_CODE,
@@ -60,6 +63,7 @@ class WarehouseServer(ThreadingHTTPServer):
                 f"(another warehouse or program uses the port; stop it or choose another --port)"
             ) from error
         self.warehouse = warehouse
+        self.access: AccessStore | None = None  # users and row policies; None: everyone is the administrator
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind asks DNS for the host's FQDN, which can stall start-up; the address is enough.
@@ -105,7 +109,7 @@ class WarehouseHandler(BaseHTTPRequestHandler):
         try:
             body = decode_body(self._read_body(), self.headers.get("Content-Encoding"))
             request = parse_request(params, body, method=method)
-            self._execute(request, query_id)
+            self._execute(request, query_id, *self._credentials(params))
         except (EngineError, ProtocolError) as error:
             self._reply_error(error.code, error.message, query_id)
         except Exception as error:  # a bug here must still answer as ClickHouse would, not drop the socket
@@ -129,16 +133,37 @@ class WarehouseHandler(BaseHTTPRequestHandler):
             parts.append(self.rfile.read(size))
             self.rfile.readline()
 
-    def _execute(self, request: HttpQuery, query_id: str) -> None:
+    def _credentials(self, params: dict[str, str]) -> tuple[str | None, str]:
+        """User and password as ClickHouse takes them: basic auth, X-ClickHouse-User/Key headers, URL parameters."""
+        authorization = self.headers.get("Authorization") or ""
+        if authorization.lower().startswith("basic "):
+            try:
+                user, _, password = base64.b64decode(authorization[6:]).decode().partition(":")
+            except (binascii.Error, UnicodeDecodeError):
+                return "", ""
+            return user, password
+        if self.headers.get("X-ClickHouse-User"):
+            return self.headers["X-ClickHouse-User"], self.headers.get("X-ClickHouse-Key") or ""
+        return params.get("user"), params.get("password") or ""
+
+    def _execute(self, request: HttpQuery, query_id: str, user_name: str | None, password: str) -> None:
         statement = statement_of(request)
         if request.read_only:
             check_read_only(statement.sql)
-        warehouse = self.server.warehouse
+        warehouse, access = self.server.warehouse, self.server.access
         assert warehouse is not None
+        settings, session_id = request.settings, request.session_id
+        user = access.authenticate(user_name, password) if access else None
+        if access and user is None and not statement.is_insert_with_data and ACCESS_STATEMENT.match(statement.sql):
+            access.execute(statement.sql)
+            self._reply_outcome(Outcome(b""), "TabSeparated", query_id, None)
+            return
+        if access and user is not None:  # row policies as table filters, on a connection of its own (access.py)
+            settings, session_id = access.restricted_settings(user, statement.sql, settings), None
         with warehouse.connection(
             database=request.database,
-            settings=request.settings,
-            session_id=request.session_id,
+            settings=settings,
+            session_id=session_id,
             session_timeout_s=request.session_timeout_s,
         ) as connection:
             if statement.is_insert_with_data:
@@ -211,7 +236,8 @@ class WarehouseHandler(BaseHTTPRequestHandler):
             "X-ClickHouse-Exception-Code": str(code or error_code(text)),
             "X-ClickHouse-Query-Id": query_id,
         }
-        status = HTTPStatus.FORBIDDEN if code == 164 else HTTPStatus.INTERNAL_SERVER_ERROR
+        forbidden = (164, ACCESS_DENIED, AUTHENTICATION_FAILED)
+        status = HTTPStatus.FORBIDDEN if code in forbidden else HTTPStatus.INTERNAL_SERVER_ERROR
         self._reply(status, text.encode(), headers)
 
     def _reply(self, status: HTTPStatus, body: bytes, headers: dict[str, str], *, head_only: bool = False) -> None:
@@ -253,6 +279,7 @@ class Warehouse:
         self.http = WarehouseServer((host, port))
         try:
             self.http.warehouse = Engine(data_dir.resolve())
+            self.http.access = AccessStore(data_dir.resolve().parent / f"{data_dir.name}-access.json")
         except BaseException:
             self.http.server_close()
             raise

@@ -1,0 +1,1 @@
+"""Data-quality gates that run before anything leaves the warehouse (exports, invoices)."""
