@@ -1,0 +1,1 @@
+"""Accounting exports of a period: revenue journal, DATEV, SIE 4, CSV/Parquet tables and OCPI CDRs."""
