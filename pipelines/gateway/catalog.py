@@ -1,4 +1,5 @@
-"""The workers' CatalogView plus the two lookups a gateway needs: a charger by its id alone, a token by any case."""
+"""The workers' CatalogView plus the lookups a gateway needs: a charger by its id alone, a token (and whether it
+is blocklisted) by any case."""
 
 from __future__ import annotations
 
@@ -18,9 +19,12 @@ class GatewayCatalog(CatalogView):
         super().__init__()
         self._tenants_of: dict[str, set[str]] = {}
         self._token_uids: dict[tuple[str, str], str] = {}
+        self._blocked: dict[tuple[str, str], set[str]] = {}  # (tenant, case-folded uid) -> blocklisted spellings
 
     def apply(self, kind: str, key: bytes, value: bytes | None) -> bool:
         applied = super().apply(kind, key, value)
+        if applied and kind == "blocklist":
+            self._index_blocked(*key.decode("utf-8").split("/", 1), present=value is not None)
         if applied and kind in ("chargers", "tokens"):
             tenant_id, entity_id = key.decode("utf-8").split("/", 1)
             if kind == "chargers":
@@ -46,6 +50,20 @@ class GatewayCatalog(CatalogView):
             self._token_uids[folded] = uid
         elif self._token_uids.get(folded) == uid:
             del self._token_uids[folded]
+
+    def _index_blocked(self, tenant_id: str, uid: str, *, present: bool) -> None:
+        folded = (tenant_id, uid.casefold())
+        spellings = self._blocked.setdefault(folded, set())
+        if present:
+            spellings.add(uid)
+        else:
+            spellings.discard(uid)
+        if not spellings:
+            del self._blocked[folded]
+
+    def blocklisted(self, tenant_id: str, uid: str) -> bool:
+        """On the tenant's blocklist (catalog.blocklist, fed by operators and token-misuse flags), in any case."""
+        return (tenant_id, uid.casefold()) in self._blocked
 
     def charger_by_id(self, charge_point_id: str) -> Charger | None:
         """The charger with this id; None when unknown or ambiguous (the same id in two tenants)."""

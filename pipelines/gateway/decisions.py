@@ -78,14 +78,19 @@ class Verdict(StrEnum):
     UNKNOWN = "Unknown"
 
 
-def authorize(token: Token | None, now: datetime, id_token_type: str | None = None) -> Verdict:
-    """A token's standing at `now`: its catalog status, and expired once its expires_at has passed.
+def authorize(
+    token: Token | None, now: datetime, id_token_type: str | None = None, *, blocklisted: bool = False
+) -> Verdict:
+    """A token's standing at `now`: its catalog status, and expired once its expires_at has passed; a token on
+    the tenant's blocklist (an operator's entry, or a misuse flag's where the policy says so) is Blocked.
 
     An OCPP 2.0.1 idToken of type NoAuthorization says the station was set up to charge without one (free
     vending, the operator's choice); refusing it would stop such sessions, so it is accepted.
     """
     if id_token_type == NO_AUTHORIZATION:
         return Verdict.ACCEPTED
+    if blocklisted:
+        return Verdict.BLOCKED
     if token is None:
         return Verdict.UNKNOWN
     if token.status is TokenStatus.BLOCKED:

@@ -176,8 +176,10 @@ class GatewayStation:
     def _token(self, uid: str, id_token_type: str | None = None) -> tuple[Verdict, Token | None]:
         """A token of the station's tenant and its standing now."""
         charger = self._charger
-        token = self.context.catalog.token_by_uid(charger.tenant_id, uid) if charger is not None else None
-        return authorize(token, self.context.clock(), id_token_type), token
+        catalog = self.context.catalog
+        token = catalog.token_by_uid(charger.tenant_id, uid) if charger is not None else None
+        blocked = charger is not None and catalog.blocklisted(charger.tenant_id, uid)
+        return authorize(token, self.context.clock(), id_token_type, blocklisted=blocked), token
 
 
 class Station16(GatewayStation, v16.ChargePoint):

@@ -1,0 +1,159 @@
+"""Fraud and anomaly flags on the embedded stack: crafted frames raise each rule's flag once, in ClickHouse, also
+when the rated sessions are redelivered; token-misuse flags blocklist the token (the tenant's policy says so);
+a normal session raises nothing. Station rules run on the wall clock, with the catalog's thresholds of seconds."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from aiokafka import TopicPartition
+
+from pipelines.catalog.follower import CatalogFollower
+from pipelines.gateway.catalog import GatewayCatalog
+from pipelines.gateway.decisions import Verdict, authorize
+from pipelines.streaming import kafka
+from pipelines.streaming.offsets import log_end_offsets
+from tests.integration.frames import call, envelope, session, status
+from tests.integration.pipeline_harness import PipelineUnderTest
+
+CATALOG = Path(__file__).with_name("flags_catalog.yaml")
+NOW = datetime.now(UTC).replace(microsecond=0)
+H = timedelta(hours=1)
+
+pytestmark = pytest.mark.integration
+
+
+def frames() -> list[bytes]:
+    return [
+        # energy above 11 kW x 30 min: 20 kWh
+        *session("CP-A", 1, "TAG-OK-2", NOW - 10 * H, 1_000, 20_000, charge_min=30),
+        # connector 2: the second session starts 3 kWh above the first one's stop
+        *session("CP-A", 2, "TAG-OK-2", NOW - 8 * H, 1_000, 5_000, charge_min=30, connector=2),
+        *session("CP-A", 3, "TAG-OK-2", NOW - 6 * H, 9_000, 5_000, charge_min=30, connector=2),
+        *session("CP-S", 4, "TAG-BLOCKED", NOW - 5 * H, 1_000, 4_000, charge_min=30),
+        # one card in Aachen and, half an hour later and still charging there, in Stockholm
+        *session("CP-A", 5, "TAG-OK-1", NOW - 4 * H, 21_000, 4_000, charge_min=60),
+        *session("CP-S", 6, "TAG-OK-1", NOW - 3.5 * H, 5_000, 4_000, charge_min=60),
+        *session("CP-S", 7, "TAG-OK-3", NOW - 2 * H, 9_000, 0, charge_min=10),
+        *session("CP-S", 8, "TAG-OK-3", NOW - 1 * H, 9_000, 5_000, charge_min=60),  # a normal session
+        # a blocked card tried and refused: nothing charged
+        call("CP-A", NOW - H / 2, "try-1", "Authorize", {"idTag": "TAG-BLOCKED"}),
+        envelope("CP-A", NOW - H / 2, "downstream", "Authorize", [3, "try-1", {"idTagInfo": {"status": "Blocked"}}]),
+    ]
+
+
+def station_frames() -> list[bytes]:
+    """Three Faulted statuses within seconds (the policy allows two an hour), then silence."""
+    now = datetime.now(UTC)
+    return [
+        status("CP-F", now, "f1", "Faulted", 1),
+        status("CP-F", now + timedelta(seconds=1), "f2", "Faulted", 2),
+        status("CP-F", now + timedelta(seconds=2), "f3", "Faulted", 1),
+    ]
+
+
+EXPECTED = sorted([
+    ("energy_above_max_power", "e2e/CP-A/1"),
+    ("meter_gap", "CP-A/2"),
+    ("blocked_token_used", "TAG-BLOCKED"),  # the session on it
+    ("blocked_token_used", "TAG-BLOCKED"),  # the refused attempt
+    ("concurrent_token_use", "TAG-OK-1"),
+    ("impossible_travel", "TAG-OK-1"),
+    ("zero_energy", "e2e/CP-S/7"),
+    ("fault_rate_spike", "CP-F"),
+    ("connector_stuck_faulted", "CP-F/1"),
+    ("connector_stuck_faulted", "CP-F/2"),
+    ("station_silent", "CP-A"),
+    ("station_silent", "CP-S"),
+    ("station_silent", "CP-F"),
+])  # fmt: skip
+FLAGS = "SELECT flag_type, subject FROM flags_current ORDER BY flag_type, subject"
+
+
+@pytest.fixture(scope="module")
+def pipeline(broker: str, warehouse_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PipelineUnderTest]:
+    under_test = PipelineUnderTest(broker, warehouse_url, tmp_path_factory.mktemp("flags"), CATALOG).start()
+    try:
+        under_test.publish(frames() + station_frames())
+        under_test.drain()
+        yield under_test
+    finally:
+        under_test.stop()
+
+
+def records(p: PipelineUnderTest, topic: str, partitions: int) -> list:
+    async def read() -> list:
+        s = p.settings
+        tps = [TopicPartition(topic, n) for n in range(partitions)]
+        ends = await log_end_offsets(s.kafka_bootstrap_servers, tps, s.broker_list_offsets_exact)
+        reader = kafka.consumer(s, group_id=None)
+        await reader.start()
+        try:
+            reader.assign(tps)
+            await reader.seek_to_beginning(*tps)
+            out: list = []
+            while sum(ends.values()) > len(out):
+                out += [m for messages in (await reader.getmany(timeout_ms=1000)).values() for m in messages]
+            return out
+        finally:
+            await reader.stop()
+
+    return asyncio.run(read())
+
+
+def test_each_rule_raises_its_flag_and_a_normal_session_none(pipeline: PipelineUnderTest) -> None:
+    got = pipeline.wait_rows(f"SELECT flag_type, subject FROM ({FLAGS})", [tuple(e) for e in EXPECTED], timeout_s=30)
+    assert sorted(got) == EXPECTED
+    assert pipeline.rows("SELECT count() FROM flags_current WHERE evidence LIKE '%e2e/CP-S/8%'") == [(0,)]
+    counts = pipeline.rows("SELECT flag_type, open_flags FROM open_flag_counts WHERE flag_type = 'station_silent'")
+    assert counts == [("station_silent", 3)]
+
+
+def test_a_cards_concurrent_use_puts_it_on_the_blocklist(pipeline: PipelineUnderTest) -> None:
+    pipeline.wait_rows(f"SELECT count() FROM ({FLAGS})", [(len(EXPECTED),)])
+    topic = f"{pipeline.settings.topics.catalog_prefix}blocklist"
+    assert {m.key for m in records(pipeline, topic, 1)} == {b"e2e/TAG-OK-1"}  # TAG-BLOCKED is refused already
+
+    async def gateway_view() -> GatewayCatalog:
+        follower = CatalogFollower(pipeline.settings, GatewayCatalog())
+        following = asyncio.create_task(follower.run())
+        try:
+            await asyncio.wait_for(follower.ready.wait(), 30)
+        finally:
+            following.cancel()
+        assert isinstance(follower.view, GatewayCatalog)
+        return follower.view
+
+    view = asyncio.run(gateway_view())  # the gateway follows the catalog topics, blocklist included
+    card = view.token_by_uid("e2e", "tag-ok-1")
+    assert authorize(card, datetime.now(UTC), blocklisted=view.blocklisted("e2e", "tag-ok-1")) is Verdict.BLOCKED
+
+
+def test_redelivered_sessions_raise_no_flag_twice(pipeline: PipelineUnderTest) -> None:
+    s = pipeline.settings
+    pipeline.wait_rows(f"SELECT count() FROM ({FLAGS})", [(len(EXPECTED),)])
+    flags_before = len(records(pipeline, s.topics.flags, s.partitions))
+    rated = records(pipeline, s.topics.sessions_rated, s.partitions)
+    assert len(rated) == 8
+
+    async def redeliver() -> None:
+        producer = kafka.producer(s)
+        await producer.start()
+        try:
+            for message in rated:
+                await producer.send_and_wait(s.topics.sessions_rated, message.value, key=message.key)
+        finally:
+            await producer.stop()
+
+    asyncio.run(redeliver())
+    pipeline.drain()
+    session_flags = 6  # each session flag above is raised again by a redelivered session (pairs by both)
+    deadline = datetime.now(UTC) + timedelta(seconds=30)
+    while len(records(pipeline, s.topics.flags, s.partitions)) < flags_before + session_flags:
+        assert datetime.now(UTC) < deadline, "the redelivered sessions were not flagged again"
+    pipeline.wait_rows("SELECT count(), uniqExact(flag_id) FROM flags_current", [(len(EXPECTED), len(EXPECTED))])
+    assert sorted(pipeline.rows(FLAGS)) == EXPECTED
