@@ -1,0 +1,1 @@
+"""Payments through a gateway adapter: tokens only, never card numbers."""
