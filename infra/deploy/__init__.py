@@ -1,0 +1,1 @@
+"""Production deployment: compose file, Kubernetes manifests, ClickHouse cluster configs and their secrets."""
