@@ -10,10 +10,19 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
+from cli import dashboard as dashboard_cli
+from cli import export as export_cli
 from cli import gateway as gateway_cli
+from cli import invoice as invoice_cli
 from cli import rate as rate_cli
+from cli import refund as refund_cli
 from cli import rerate as rerate_cli
+from cli import send as send_cli
+from cli import topics as topics_cli
+from cli import wallet as wallet_cli
+from cli import warehouse as warehouse_cli
 from pipelines.config import Settings
+from pipelines.security import check_settings, load_sources
 
 REPO = Path(__file__).resolve().parents[1]
 MIGRATIONS = REPO / "schemas" / "clickhouse"
@@ -43,15 +52,8 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> None:
     from pipelines.warehouse.client import connect
     from pipelines.warehouse.migrate import apply_migrations
 
-    applied = apply_migrations(connect(settings), MIGRATIONS, settings.clickhouse_database)
+    applied = apply_migrations(connect(settings), MIGRATIONS, settings.clickhouse_database, cluster=args.cluster)
     print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none, schema up to date'}")
-
-
-def _topics(args: argparse.Namespace, settings: Settings) -> None:
-    from pipelines.streaming.topics import ensure_topics, pipeline_topic_specs
-
-    created = ensure_topics(settings.kafka_bootstrap_servers, pipeline_topic_specs(settings))
-    print(f"created {len(created)} topic(s): {', '.join(created) or 'none, all present'}")
 
 
 def _catalog_load(args: argparse.Namespace, settings: Settings) -> None:
@@ -69,6 +71,7 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> None:
         "charge_points": args.charge_points,
         "speedup": args.speedup,
         "bad_frame_share": args.bad_frame_share,
+        "since": args.since,
     }
     if args.via_gateway or args.gateway_url:
         from jobs.simulate.live.run import simulate_via_gateway
@@ -135,9 +138,10 @@ def parser() -> argparse.ArgumentParser:
     command("up", _up, "start the embedded broker and warehouse in the background")
     command("down", _down, "stop the embedded broker and warehouse")
     command("status", _status, "show whether the embedded stack runs")
-    command("migrate", _migrate, "apply the ClickHouse migrations (idempotent)")
-    topics = command("topics", _topics, "create the pipeline's topics where missing")
-    topics.add_argument("action", choices=["apply"])
+    migrate = command("migrate", _migrate, "apply the ClickHouse migrations (idempotent)")
+    migrate.add_argument("--cluster", metavar="NAME", help="render them for this ClickHouse cluster: "
+                         "Replicated*MergeTree tables ON CLUSTER, Distributed tables over them")  # fmt: skip
+    topics_cli.add_arguments(command("topics", topics_cli.run, topics_cli.HELP))
     catalog = command("catalog", _catalog_load, "validate a catalog file and publish it")
     catalog.add_argument("action", choices=["load"])
     catalog.add_argument("file", help="catalog YAML or JSON")
@@ -148,6 +152,9 @@ def parser() -> argparse.ArgumentParser:
     simulate.add_argument("--day", type=date.fromisoformat, default=None,
                           help="the simulated day (default 2026-11-23; with --via-gateway yesterday, UTC, because "
                           "ingest refuses station times more than a day ahead of the gateway's clock)")  # fmt: skip
+    simulate.add_argument("--since", type=date.fromisoformat, default=None,
+                          help="the first day of a multi-day simulation (default: --day): meter registers and "
+                          "drivers carry over from it, so consecutive days join up")  # fmt: skip
     simulate.add_argument("--via-gateway", action="store_true",
                           help="stations are real OCPP-J clients of a gateway (started in-process unless "
                           "--gateway-url names one)")  # fmt: skip
@@ -168,6 +175,13 @@ def parser() -> argparse.ArgumentParser:
     rerate_cli.add_arguments(command("rerate", _rerate, "re-price a period's sessions with today's catalog"))
     gateway_cli.add_arguments(command("gateway", gateway_cli.run, "run the OCPP-J gateway (stations to Kafka)"))
     rate_cli.add_arguments(command("rate", rate_cli.run, rate_cli.HELP))
+    refund_cli.add_arguments(command("refund", refund_cli.run, refund_cli.HELP))
+    wallet_cli.add_arguments(command("wallet", wallet_cli.run, wallet_cli.HELP))
+    send_cli.add_arguments(command("send", send_cli.run, send_cli.HELP))
+    invoice_cli.add_arguments(command("invoice", invoice_cli.run, invoice_cli.HELP))
+    dashboard_cli.add_arguments(command("dashboard", dashboard_cli.run, dashboard_cli.HELP))
+    export_cli.add_arguments(command("export", export_cli.run, export_cli.HELP))
+    warehouse_cli.add_arguments(command("warehouse", warehouse_cli.run, warehouse_cli.HELP))
     return root
 
 
@@ -177,7 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for chatty in ("kafka", "aiokafka", "urllib3", "clickhouse_connect"):  # their failures reach the user as one line
         logging.getLogger(chatty).setLevel(logging.CRITICAL)
     try:
-        settings = Settings()
+        load_sources()  # CHARGELEDGER_SETTINGS_FILE, CHARGELEDGER_SECRETS_DIR
+        settings = check_settings(Settings())
         if args.state_dir:
             settings = settings.model_copy(update={"state_dir": args.state_dir})
         args.handler(args, settings)

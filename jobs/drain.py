@@ -12,11 +12,16 @@ from pipelines.streaming.offsets import consumer_lag
 
 def stage_groups(settings: Settings) -> dict[str, list[str]]:
     """Consumer group -> the topics it consumes, for every stage of the pipeline."""
+    from pipelines.warehouse.sink import topic_decoders  # the sink's topics are whatever it decodes
+
     t = settings.topics
+    agents = [t.sessions_closed, t.sessions_priced, t.sessions_rated, t.sessions_running, t.sessions_costs, t.flags,
+              t.wallet_commands, t.payment_requests, t.payment_results, t.refund_requests]  # fmt: skip
     return {
         f"{settings.app_id}-hotpath": [t.inbound],
-        settings.app_id: [t.sessions_closed, t.sessions_priced, t.sessions_rated, t.sessions_running],  # Faust agents
-        f"{settings.app_id}-sink": [t.events, t.deadletter, t.sessions_rated, t.notifications, t.sessions_costs],
+        f"{settings.app_id}-stations": [t.events],  # the station watch raising station flags
+        settings.app_id: agents,  # Faust agents
+        f"{settings.app_id}-sink": sorted(topic_decoders(settings)),
     }
 
 

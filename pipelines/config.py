@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pipelines.security import ClickHouseTls, KafkaSecurity
 
 
 class Topics(BaseSettings):
@@ -25,6 +28,7 @@ class Topics(BaseSettings):
     notification_deliveries: str = "notifications.deliveries.v1"  # what senders did: sent, retried, dead-lettered
     flags: str = "flags.v1"
     wallet_ledger: str = "wallet.ledger.v1"  # keyed by account: one partition orders an account's entries
+    wallet_commands: str = "wallet.commands.v1"  # session charges and credits re-keyed by account for the wallet
     payment_requests: str = "payments.requests.v1"
     payment_results: str = "payments.results.v1"
     refund_requests: str = "refunds.requests.v1"
@@ -72,4 +76,11 @@ class Settings(BaseSettings):
     gateway_host: str = "127.0.0.1"  # the OCPP-J gateway (`chargeledger gateway`)
     gateway_port: int = Field(9000, ge=0, le=65535)
     gateway_heartbeat_s: int = Field(300, ge=1)  # heartbeat interval given to accepted stations
+    # Scale-out (issue 8): what `chargeledger topics apply` asks for; a production cluster wants 3 replicas, 2 in sync.
+    replication_factor: int = Field(1, ge=1)
+    min_insync_replicas: int = Field(1, ge=1)
+    retention_ms: int = Field(7 * 24 * 3600 * 1000, ge=-1)  # stream topics (not compacted ones); -1 keeps forever
+    table_store: Literal["memory", "rocksdb"] = "memory"  # Faust tables: rocksdb in production, memory in tests
+    kafka_security: KafkaSecurity = Field(default_factory=KafkaSecurity)  # TLS/SASL, pipelines/security.py
+    clickhouse_tls: ClickHouseTls = Field(default_factory=ClickHouseTls)
     topics: Topics = Field(default_factory=Topics)

@@ -9,7 +9,7 @@ from pipelines.rating.assign import CRITERIA
 
 KINDS = (
     "tenants", "sites", "chargers", "tokens", "accounts", "tariffs", "tariff_assignments", "idle_fees",
-    "discounts", "vouchers", "subscription_plans",
+    "discounts", "vouchers", "subscription_plans", "blocklist",
 )  # fmt: skip
 ID_FIELDS = {
     "tenants": "tenant_id",
@@ -22,6 +22,7 @@ ID_FIELDS = {
     "discounts": "rule_id",
     "vouchers": "code",
     "subscription_plans": "plan_id",
+    "blocklist": "uid",
 }
 
 

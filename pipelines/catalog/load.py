@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from pipelines.catalog.checks import cross_reference_problems
+from pipelines.catalog.flag_policy import BlockedToken
 from pipelines.catalog.keys import KINDS, record_key
 from pipelines.catalog.models import (
     Account,
@@ -40,6 +41,7 @@ KIND_MODELS: dict[str, type[BaseModel]] = {
     "discounts": Discount,
     "vouchers": Voucher,
     "subscription_plans": SubscriptionPlan,
+    "blocklist": BlockedToken,
 }
 __all__ = ["KINDS", "KIND_MODELS", "CatalogError", "catalog_records", "load_catalog", "parse_catalog", "record_key"]
 

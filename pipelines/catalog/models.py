@@ -10,11 +10,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from pipelines.catalog.accounts_chart import ChartOfAccounts
+from pipelines.catalog.branding import BillingAddress, Branding
+from pipelines.catalog.flag_policy import BlockedToken, FlagPolicy
 from pipelines.rating.tariff import DayOfWeek, Dimension
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# Sub-models in their own modules build on Strict, so they are imported once it exists.
+from pipelines.catalog.notification_policy import NotificationPolicy  # noqa: E402
+from pipelines.catalog.wallet import RefundPolicy, WalletSettings  # noqa: E402
 
 
 class Tenant(Strict):
@@ -23,6 +31,11 @@ class Tenant(Strict):
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     country: str = Field(pattern=r"^[A-Z]{2}$")
     idle_fee_id: str | None = None  # the tenant's idle fee where an assignment names none
+    flag_policy: FlagPolicy | None = None  # thresholds of the flag rules; None: the defaults
+    branding: Branding | None = None  # invoices and receipts in the tenant's name (issue 6)
+    notification_policy: NotificationPolicy | None = None  # quiet hours, rate and cost limits; None: none
+    refund_policy: RefundPolicy | None = None  # None: every refund waits for a person (issue 6)
+    chart_of_accounts: ChartOfAccounts | None = None  # accounting exports; None: DEFAULT_CHART (SKR03)
 
 
 class Site(Strict):
@@ -104,6 +117,9 @@ class Account(Strict):
     push_token: str | None = None
     webhook_url: str | None = None
     channels: list[Channel] = Field(default_factory=lambda: [Channel.EMAIL])
+    billing_address: BillingAddress | None = None  # on its invoices (issue 6)
+    notification_policy: NotificationPolicy | None = None  # replaces the tenant's policy as a whole
+    wallet: WalletSettings | None = None  # prepaid wallet, stored payment token, auto top-up (issue 6)
 
 
 class Contract(StrEnum):
@@ -244,3 +260,4 @@ class Catalog(Strict):
     discounts: list[Discount] = Field(default_factory=list)
     vouchers: list[Voucher] = Field(default_factory=list)
     subscription_plans: list[SubscriptionPlan] = Field(default_factory=list)
+    blocklist: list[BlockedToken] = Field(default_factory=list)  # tokens the gateway answers Blocked for

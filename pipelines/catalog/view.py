@@ -26,6 +26,7 @@ from pipelines.catalog.models import (
     Site,
     SubscriptionPlan,
     TariffAssignment,
+    Tenant,
     Token,
     Voucher,
 )
@@ -129,6 +130,9 @@ class CatalogView:
     def account(self, tenant_id: str, account_id: str) -> Account | None:
         return self._entities["accounts"].get((tenant_id, account_id))
 
+    def tenant(self, tenant_id: str) -> Tenant | None:
+        return self._entities["tenants"].get((tenant_id, tenant_id))
+
     def idle_fee(self, tenant_id: str, idle_fee_id: str | None) -> IdleFee | None:
         return self._entities["idle_fees"].get((tenant_id, idle_fee_id or ""))
 
@@ -143,6 +147,10 @@ class CatalogView:
 
     def counts(self) -> dict[str, int]:
         return {kind: len(entities) for kind, entities in self._entities.items()}
+
+    def entities(self, kind: str) -> list[Any]:
+        """Every entity of a kind, all tenants (batch jobs such as invoicing walk them)."""
+        return list(self._entities[kind].values())
 
     def _of_tenant(self, kind: str, tenant_id: str) -> list[Any]:
         return [entity for (tenant, _), entity in self._entities[kind].items() if tenant == tenant_id]

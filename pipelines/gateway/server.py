@@ -126,6 +126,12 @@ def _application(gateway: Gateway) -> web.Application:
     async def station(request: web.Request) -> web.StreamResponse:
         return await _station(gateway, request)
 
+    async def health(request: web.Request) -> web.StreamResponse:
+        if request.headers.get("Upgrade", "").lower() == "websocket":  # a station that is named healthz
+            return await _station(gateway, request)
+        return web.json_response(gateway.stats())  # listening means catalog read and producer started: ready
+
+    app.router.add_get("/healthz", health)
     app.router.add_get("/{path:.*}", station)
 
     async def close_connections(_: web.Application) -> None:

@@ -22,12 +22,16 @@ from typing import Any
 
 import fastavro
 
+from pipelines.flags.models import Flag
 from pipelines.ingest.models import ChargingEvent, DeadLetter, DeadLetterClass, EventKind
-from pipelines.notify.models import Notification
+from pipelines.notify.models import Notification, NotificationDelivery
+from pipelines.payments.models import PaymentRequest, PaymentResult
 from pipelines.rating.models import LineItem, RatedSession
 from pipelines.rating.running import RunningCost
+from pipelines.refunds.models import CreditLine, RefundEvent, RefundRequest, SessionFacts, VatShare
 from pipelines.sessions.models import ChargingPeriod, ClosedSession, PeriodKind
 from pipelines.streaming.avro_compile import CompiledCodec, RowLayout, compile_codecs, compile_row_decoders
+from pipelines.wallets.models import WalletCommand, WalletEntry
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "avro"
 # Order matters: a schema must be parsed before the ones that name it.
@@ -37,7 +41,15 @@ SCHEMA_FILES = {
     "ClosedSession": "closed_session.avsc",
     "RatedSession": "rated_session.avsc",
     "Notification": "notification.avsc",
+    "NotificationDelivery": "notification_delivery.avsc",
     "RunningCost": "running_cost.avsc",
+    "WalletCommand": "wallet_command.avsc",
+    "WalletEntry": "wallet_entry.avsc",
+    "PaymentRequest": "payment_request.avsc",
+    "PaymentResult": "payment_result.avsc",
+    "RefundRequest": "refund_request.avsc",
+    "RefundEvent": "refund_event.avsc",
+    "Flag": "flag.avsc",
 }
 RECORD_TYPES: dict[str, type] = {
     "ChargingEvent": ChargingEvent,
@@ -47,7 +59,18 @@ RECORD_TYPES: dict[str, type] = {
     "RatedSession": RatedSession,
     "LineItem": LineItem,
     "Notification": Notification,
+    "NotificationDelivery": NotificationDelivery,
     "RunningCost": RunningCost,
+    "WalletCommand": WalletCommand,
+    "WalletEntry": WalletEntry,
+    "PaymentRequest": PaymentRequest,
+    "PaymentResult": PaymentResult,
+    "RefundRequest": RefundRequest,
+    "SessionFacts": SessionFacts,
+    "VatShare": VatShare,
+    "RefundEvent": RefundEvent,
+    "CreditLine": CreditLine,
+    "Flag": Flag,
 }
 ENUMS: dict[tuple[str, str], type[Enum]] = {
     ("ChargingEvent", "kind"): EventKind,

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from pipelines.config import Settings
+from pipelines.security import aiokafka_options
 
 KeyValue = tuple[bytes | None, bytes]
 # Tansu holds an empty fetch for the whole wait even when data arrives; a short wait bounds the latency
@@ -25,6 +26,7 @@ def producer(settings: Settings, **overrides: object) -> AIOKafkaProducer:
         "enable_idempotence": False,
         # dead letters keep oversized frames byte for byte (ingest rejects frames above 256 KiB)
         "max_request_size": 16 << 20,
+        **aiokafka_options(settings.kafka_security),
     }
     options.update(overrides)
     return AIOKafkaProducer(**options)
@@ -41,6 +43,7 @@ def consumer(settings: Settings, *topics: str, group_id: str | None, **overrides
         "fetch_max_wait_ms": FETCH_MAX_WAIT_MS,
         "max_partition_fetch_bytes": 4 << 20,
         "fetch_max_bytes": 16 << 20,
+        **aiokafka_options(settings.kafka_security),
     }
     options.update(overrides)
     return AIOKafkaConsumer(*topics, **options)

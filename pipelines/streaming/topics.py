@@ -1,7 +1,8 @@
 """The pipeline's topics (names, partitions, compaction) and their idempotent creation.
 
-Tansu 0.6 accepts any topic config on CreateTopics without complaint and does not report configs back
-through DescribeConfigs, so what we ask for is recorded here; a real Kafka enforces it.
+Tansu 0.6 accepts any topic config on CreateTopics without complaint and reports the configs back through
+DescribeConfigs only as defaults (seen with config_filter "all", not "modified"), so what we ask for is
+recorded here and checked by pipelines/streaming/provision.py; a real Kafka enforces it.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from dataclasses import dataclass, field
 from kafka.admin import KafkaAdminClient, NewTopic
 
 from pipelines.config import Settings
+from pipelines.security import KafkaSecurity, kafka_python_options
 
 CATALOG_KINDS = (
     "tenants", "sites", "chargers", "tokens", "accounts", "tariffs", "tariff_assignments", "idle_fees",
-    "discounts", "vouchers", "subscription_plans",
+    "discounts", "vouchers", "subscription_plans", "blocklist",
 )  # fmt: skip
 COMPACTED = {"cleanup.policy": "compact"}
 TOPIC_EXISTS = 36
@@ -71,24 +73,34 @@ def pipeline_topic_specs(settings: Settings) -> list[TopicSpec]:
         topics.notification_deliveries,
         topics.flags,
         topics.wallet_ledger,
+        topics.wallet_commands,
         topics.payment_requests,
         topics.payment_results,
         topics.refund_requests,
         topics.refund_events,
     ]
-    specs = [TopicSpec(name, settings.partitions) for name in streams]
-    specs.append(TopicSpec(topics.session_state, settings.partitions, dict(COMPACTED)))
-    specs.extend(TopicSpec(catalog_topic(settings, kind), 1, dict(COMPACTED)) for kind in CATALOG_KINDS)
+    rf = settings.replication_factor
+    durable = {"min.insync.replicas": str(settings.min_insync_replicas)} if rf > 1 else {}
+    stream = {"retention.ms": str(settings.retention_ms), **durable}
+    compacted = {**COMPACTED, **durable}
+    specs = [TopicSpec(name, settings.partitions, dict(stream), rf) for name in streams]
+    specs.append(TopicSpec(topics.session_state, settings.partitions, dict(compacted), rf))
+    specs.extend(TopicSpec(catalog_topic(settings, kind), 1, dict(compacted), rf) for kind in CATALOG_KINDS)
     return specs
 
 
-def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec], client_id: str = "chargeledger-topics") -> list[str]:
+def ensure_topics(
+    bootstrap: str,
+    specs: Iterable[TopicSpec],
+    client_id: str = "chargeledger-topics",
+    security: KafkaSecurity | None = None,
+) -> list[str]:
     """Create the topics that do not exist yet; returns the names created. Existing topics are left as they are."""
     wanted = list(specs)
     problems = [problem for spec in wanted for problem in spec_problems(spec)]
     if problems:
         raise TopicCreationError("invalid topic specs: " + "; ".join(problems))
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id=client_id)
+    admin = admin_client(bootstrap, client_id, security)
     try:
         existing = set(admin.list_topics())
         missing = [spec for spec in wanted if spec.name not in existing]
@@ -98,6 +110,11 @@ def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec], client_id: str = "
     finally:
         admin.close()
     return created_or_raise(response)
+
+
+def admin_client(bootstrap: str, client_id: str, security: KafkaSecurity | None = None) -> KafkaAdminClient:
+    options = kafka_python_options(security) if security is not None else {}
+    return KafkaAdminClient(bootstrap_servers=bootstrap, client_id=client_id, **options)
 
 
 def _new_topic(spec: TopicSpec) -> NewTopic:

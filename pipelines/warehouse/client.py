@@ -8,6 +8,7 @@ import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 
 from pipelines.config import Settings
+from pipelines.security import clickhouse_options
 
 
 def connect(settings: Settings, *, database: str | None = None) -> Client:
@@ -24,4 +25,5 @@ def connect(settings: Settings, *, database: str | None = None) -> Client:
         database=database or "",
         compress=False,
         autogenerate_session_id=False,
+        **(clickhouse_options(settings.clickhouse_tls) if url.scheme == "https" else {}),
     )

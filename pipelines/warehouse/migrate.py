@@ -92,12 +92,22 @@ def changed_migrations(migrations: list[Migration], applied: dict[str, str]) -> 
     ]
 
 
-def apply_migrations(client: Client, directory: Path, database: str) -> list[str]:
-    """Apply the files not applied yet, in order; returns their names. Changed applied files are refused."""
+def apply_migrations(client: Client, directory: Path, database: str, *, cluster: str | None = None) -> list[str]:
+    """Apply the files not applied yet, in order; returns their names. Changed applied files are refused.
+
+    With `cluster`, every statement is rendered for that ClickHouse cluster (pipelines/warehouse/cluster.py).
+    """
     if not DATABASE_NAME.match(database):
         raise MigrationError(f"database name {database!r} must be a plain identifier")
     migrations = load_migrations(directory)
-    for statement in ledger_ddl(database):
+    ledger, rendered = ledger_ddl(database), {m.name: m.statements(database) for m in migrations}
+    if cluster:
+        from pipelines.warehouse.cluster import render_ledger, render_migrations, server_formatter
+
+        formatted = server_formatter(client)
+        ledger = render_ledger(ledger, database, cluster, formatted)
+        rendered = render_migrations(migrations, database, cluster, formatted)
+    for statement in ledger:
         client.command(statement)
     applied = applied_checksums(client, database)
     changed = changed_migrations(migrations, applied)
@@ -109,13 +119,13 @@ def apply_migrations(client: Client, directory: Path, database: str) -> list[str
     for migration in migrations:
         if migration.name in applied:
             continue
-        _apply(client, migration, database)
+        _apply(client, migration, rendered[migration.name], database)
         newly_applied.append(migration.name)
     return newly_applied
 
 
-def _apply(client: Client, migration: Migration, database: str) -> None:
-    for number, statement in enumerate(migration.statements(database), start=1):
+def _apply(client: Client, migration: Migration, statements: list[str], database: str) -> None:
+    for number, statement in enumerate(statements, start=1):
         try:
             client.command(statement)
         except Exception as error:

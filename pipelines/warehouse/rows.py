@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from pipelines.flags.models import Flag
 from pipelines.ingest.models import ChargingEvent, DeadLetter
-from pipelines.notify.models import Notification
+from pipelines.notify.models import Notification, NotificationDelivery
 from pipelines.rating.models import RatedSession
 from pipelines.rating.running import RunningCost
 from pipelines.streaming.avro_compile import RowLayout
+from pipelines.wallets.rows import MONEY_COLUMNS, MONEY_RECORDS, money_rows
 
 Row = tuple[Any, ...]
 
@@ -36,7 +38,11 @@ LINE_ITEM_COLUMNS = (
 )  # fmt: skip
 NOTIFICATION_COLUMNS = (
     "notification_id", "tenant_id", "kind", "account_id", "recipient", "channel", "locale", "subject", "body",
-    "session_id", "created_at",
+    "session_id", "trigger_id", "urgent", "not_before", "rate_limit_per_hour", "created_at",
+)  # fmt: skip
+DELIVERY_COLUMNS = (
+    "delivery_id", "notification_id", "tenant_id", "account_id", "kind", "channel", "recipient", "status", "attempt",
+    "reason", "attempted_at",
 )  # fmt: skip
 RUNNING_COST_COLUMNS = (
     "session_id", "tenant_id", "charge_point_id", "connector_id", "transaction_id", "id_tag", "account_id",
@@ -48,14 +54,21 @@ DEAD_LETTER_COLUMNS = (
     "received_at", "source_topic", "source_partition", "source_offset",
 )  # fmt: skip
 
+FLAG_COLUMNS = (
+    "flag_id", "tenant_id", "flag_type", "severity", "subject_type", "subject", "evidence", "raised_at", "status",
+)  # fmt: skip
+
 TABLE_COLUMNS = {
+    "flags": FLAG_COLUMNS,
     "charging_events": EVENT_COLUMNS,
     "rated_sessions": SESSION_COLUMNS,
     "session_periods": PERIOD_COLUMNS,
     "session_line_items": LINE_ITEM_COLUMNS,
     "notifications": NOTIFICATION_COLUMNS,
+    "notification_deliveries": DELIVERY_COLUMNS,
     "dead_letters": DEAD_LETTER_COLUMNS,
     "running_costs": RUNNING_COST_COLUMNS,
+    **MONEY_COLUMNS,  # wallet ledger, payments, refund events, credit notes (pipelines/wallets/rows.py)
 }
 
 # Flat records read straight from Avro into rows (codec.row_decoder): record name -> (table, layout).
@@ -67,6 +80,8 @@ ROW_LAYOUTS: dict[str, tuple[str, RowLayout]] = {
         RowLayout(DEAD_LETTER_COLUMNS, null_defaults=(("tenant_id", ""), ("charge_point_id", ""))),
     ),
     "Notification": ("notifications", RowLayout(NOTIFICATION_COLUMNS)),
+    "Flag": ("flags", RowLayout(FLAG_COLUMNS)),
+    "NotificationDelivery": ("notification_deliveries", RowLayout(DELIVERY_COLUMNS)),
 }
 
 
@@ -89,7 +104,20 @@ def dead_letter_row(d: DeadLetter) -> Row:
 def notification_row(n: Notification) -> Row:
     return (
         n.notification_id, n.tenant_id, n.kind, n.account_id, n.recipient, n.channel, n.locale, n.subject,
-        n.body, n.session_id, n.created_at,
+        n.body, n.session_id, n.trigger_id, n.urgent, n.not_before, n.rate_limit_per_hour, n.created_at,
+    )  # fmt: skip
+
+
+def delivery_row(d: NotificationDelivery) -> Row:
+    return (
+        d.delivery_id, d.notification_id, d.tenant_id, d.account_id, d.kind, d.channel, d.recipient, d.status,
+        d.attempt, d.reason, d.attempted_at,
+    )  # fmt: skip
+
+
+def flag_row(f: Flag) -> Row:
+    return (
+        f.flag_id, f.tenant_id, f.flag_type, f.severity, f.subject_type, f.subject, f.evidence, f.raised_at, f.status,
     )  # fmt: skip
 
 
@@ -135,11 +163,18 @@ def group_rows(records: Iterable[Any]) -> dict[str, list[Row]]:
             tables["dead_letters"].append(dead_letter_row(record))
         elif isinstance(record, Notification):
             tables["notifications"].append(notification_row(record))
+        elif isinstance(record, NotificationDelivery):
+            tables["notification_deliveries"].append(delivery_row(record))
         elif isinstance(record, RatedSession):
             for table, rows in rated_session_rows(record).items():
                 tables[table].extend(rows)
+        elif isinstance(record, Flag):
+            tables["flags"].append(flag_row(record))
         elif isinstance(record, RunningCost):
             tables["running_costs"].append(running_cost_row(record))
+        elif isinstance(record, MONEY_RECORDS):
+            for table, rows in money_rows(record).items():
+                tables[table].extend(rows)
         else:
             raise TypeError(f"no warehouse table for {type(record).__name__}")
     return {table: rows for table, rows in tables.items() if rows}

@@ -43,7 +43,13 @@ def topic_decoders(settings: Settings) -> dict[str, Callable[[bytes], Any]]:
         topics.deadletter: decoder("DeadLetter"),
         topics.sessions_rated: decoder("RatedSession"),
         topics.notifications: decoder("Notification"),
+        topics.notification_deliveries: decoder("NotificationDelivery"),
         topics.sessions_costs: decoder("RunningCost"),
+        topics.wallet_ledger: decoder("WalletEntry"),
+        topics.payment_requests: decoder("PaymentRequest"),
+        topics.payment_results: decoder("PaymentResult"),
+        topics.refund_events: decoder("RefundEvent"),
+        topics.flags: decoder("Flag"),
     }
 
 
@@ -51,6 +57,8 @@ def topic_row_readers(settings: Settings) -> dict[str, tuple[str, Callable[[byte
     """Topics of flat records, read straight from Avro into rows of their table (no record built)."""
     topics = settings.topics
     names = {topics.events: "ChargingEvent", topics.deadletter: "DeadLetter", topics.notifications: "Notification"}
+    names[topics.notification_deliveries] = "NotificationDelivery"
+    names[topics.flags] = "Flag"
     return {
         topic: (table, row_decoder(name, layout))
         for topic, name in names.items()

@@ -53,3 +53,36 @@ def _topic_names(broker: str) -> list[str]:
         return list(admin.list_topics())
     finally:
         admin.close()
+
+
+def test_apply_creates_then_checks_and_reports_mismatches_without_changing_them(
+    broker: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cli.main import main
+    from pipelines.streaming.provision import apply_topics
+
+    settings = _prefixed_settings().model_copy(update={"kafka_bootstrap_servers": broker})
+    specs = pipeline_topic_specs(settings)
+    first = apply_topics(settings)
+    assert sorted(first.created) == sorted(spec.name for spec in specs) and first.mismatches == []
+    second = apply_topics(settings)
+    assert second.created == [] and second.mismatches == []
+    assert sorted(second.matching) == sorted(spec.name for spec in specs)
+    assert second.unverified == {}
+
+    changed = settings.model_copy(update={"partitions": 5, "retention_ms": 1000})
+    report = apply_topics(changed)
+    assert report.created == []
+    inbound = settings.topics.inbound
+    assert f"{inbound}: 3 partitions, spec wants 5" in report.mismatches
+    assert f"{inbound}: retention.ms={settings.retention_ms}, spec wants 1000" in report.mismatches
+    assert _partition_counts(broker, [inbound]) == {inbound: 3}  # reported, never changed
+
+    for name, value in {"KAFKA_BOOTSTRAP_SERVERS": broker, "CHARGELEDGER_PARTITIONS": "5"}.items():
+        monkeypatch.setenv(name, value)
+    for field, value in settings.topics.model_dump().items():
+        monkeypatch.setenv(f"CHARGELEDGER_TOPIC_{field.upper()}", value)
+    assert main(["topics", "apply"]) == 2
+    out, err = capsys.readouterr()
+    assert "created 0 topic(s)" in out and f"MISMATCH: {inbound}: 3 partitions, spec wants 5" in out
+    assert "difference(s) left unchanged" in err

@@ -18,6 +18,14 @@ CONTRACTS = {
     "sessions_running": "ClosedSession",  # running snapshots: revision 0
     "sessions_costs": "RunningCost",
     "notifications": "Notification",
+    "notification_deliveries": "NotificationDelivery",
+    "flags": "Flag",
+    "wallet_commands": "WalletCommand",  # internal hop: session charges and credits keyed by account
+    "wallet_ledger": "WalletEntry",
+    "payment_requests": "PaymentRequest",
+    "payment_results": "PaymentResult",
+    "refund_requests": "RefundRequest",
+    "refund_events": "RefundEvent",
 }
 
 

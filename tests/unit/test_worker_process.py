@@ -23,3 +23,30 @@ def test_a_worker_child_reads_back_exactly_the_parents_settings(monkeypatch: pyt
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert Settings() == parent
+
+
+def test_security_settings_reach_the_child_and_unset_files_stay_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    from pipelines.security import KafkaSecurity
+
+    monkeypatch.setenv("CHARGELEDGER_KAFKA_SSL_CERTFILE", "/inherited/client.pem")  # unset in the parent's settings
+    parent = Settings(
+        kafka_security=KafkaSecurity(
+            security_protocol="SASL_SSL",
+            sasl_mechanism="SCRAM-SHA-512",
+            sasl_username="worker",
+            sasl_password=SecretStr("s3cret"),
+            ssl_cafile=Path("/etc/kafka/ca.pem"),
+            ssl_certfile=None,
+        ),
+        table_store="rocksdb",
+        replication_factor=3,
+    )
+    env = worker_environment(parent)
+    assert "CHARGELEDGER_KAFKA_SSL_CERTFILE" not in env
+    for name in list(os.environ):
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert Settings() == parent

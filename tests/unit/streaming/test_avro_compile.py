@@ -9,12 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipelines.ingest.models import ChargingEvent, DeadLetter, DeadLetterClass, EventKind
-from pipelines.notify.models import Notification
+from pipelines.notify.models import Notification, NotificationDelivery
 from pipelines.rating.models import LineItem, RatedSession
 from pipelines.sessions.models import ChargingPeriod, ClosedSession, PeriodKind
 from pipelines.streaming.avro_compile import SchemaCompileError, compile_codecs
 from pipelines.streaming.avro_runtime import ZIGZAG, AvroCodecError
-from pipelines.streaming.codec import decoder, encoder, from_avro_dict, parsed_schemas, to_avro_dict
+from pipelines.streaming.codec import compiled_codecs, decoder, encoder, from_avro_dict, parsed_schemas, to_avro_dict
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
@@ -73,9 +73,14 @@ rated_sessions = st.builds(
     decimals(28, 9), decimals(28, 9), decimals(28, 9), st.lists(line_items, max_size=4).map(tuple), instants,
 )  # fmt: skip
 notifications = st.builds(
-    Notification, texts, texts, texts, texts, texts, texts, texts, texts, texts, maybe_texts, instants,
+    Notification, texts, texts, texts, texts, texts, texts, texts, texts, texts, maybe_texts, instants, texts,
+    st.booleans(), st.none() | instants, int32,
 )  # fmt: skip
-records = st.one_of(charging_events, dead_letters, closed_sessions, rated_sessions, notifications)
+deliveries = st.builds(
+    NotificationDelivery, texts, texts, texts, texts, texts, texts, texts, texts, int32, texts, instants,
+)  # fmt: skip
+records = st.one_of(charging_events, dead_letters, closed_sessions, rated_sessions, notifications, deliveries)
+compiled_codecs()  # generate the codecs once, up front: hypothesis' deadline is for encoding, not for compiling
 
 
 def fastavro_bytes(record: Any) -> bytes:

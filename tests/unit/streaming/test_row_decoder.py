@@ -7,10 +7,25 @@ from hypothesis import strategies as st
 from pipelines.streaming.avro_compile import RowLayout, SchemaCompileError, compile_row_decoders
 from pipelines.streaming.avro_runtime import AvroCodecError
 from pipelines.streaming.codec import ENUMS, decoder, encoder, row_decoder, schema_json
-from pipelines.warehouse.rows import ROW_LAYOUTS, TABLE_COLUMNS, dead_letter_row, event_row, notification_row
-from tests.unit.streaming.test_avro_compile import charging_events, dead_letters, notifications
+from pipelines.warehouse.rows import (
+    ROW_LAYOUTS,
+    TABLE_COLUMNS,
+    dead_letter_row,
+    delivery_row,
+    event_row,
+    flag_row,
+    notification_row,
+)
+from tests.unit.flags.strategies import flags
+from tests.unit.streaming.test_avro_compile import charging_events, dead_letters, deliveries, notifications
 
-REFERENCE_ROWS = {"ChargingEvent": event_row, "DeadLetter": dead_letter_row, "Notification": notification_row}
+REFERENCE_ROWS = {
+    "ChargingEvent": event_row,
+    "DeadLetter": dead_letter_row,
+    "Notification": notification_row,
+    "NotificationDelivery": delivery_row,
+    "Flag": flag_row,
+}
 
 
 def test_every_flat_layout_lists_its_table_columns_in_order() -> None:
@@ -20,7 +35,7 @@ def test_every_flat_layout_lists_its_table_columns_in_order() -> None:
 
 
 @settings(max_examples=300)
-@given(st.one_of(charging_events, dead_letters, notifications))
+@given(st.one_of(charging_events, dead_letters, notifications, deliveries, flags))
 def test_row_decoder_equals_the_row_of_the_decoded_record(record: Any) -> None:
     name = type(record).__name__
     raw = encoder(name)(record)
@@ -37,7 +52,11 @@ def error_of(read: Any, raw: bytes) -> str:
 
 
 @settings(max_examples=200)
-@given(st.one_of(charging_events, dead_letters, notifications), st.binary(max_size=8), st.integers(1, 40))
+@given(
+    st.one_of(charging_events, dead_letters, notifications, deliveries, flags),
+    st.binary(max_size=8),
+    st.integers(1, 40),
+)
 def test_row_decoder_refuses_the_bytes_the_decoder_refuses_with_the_same_error(
     record: Any, junk: bytes, cut: int
 ) -> None:

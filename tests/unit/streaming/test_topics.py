@@ -23,7 +23,7 @@ def test_specs_cover_every_topic_with_partitions_and_compaction() -> None:
     for kind in CATALOG_KINDS:
         assert specs[f"catalog.{kind}"].partitions == 1
         assert specs[f"catalog.{kind}"].configs == {"cleanup.policy": "compact"}
-    assert len(specs) == 10 + len(CATALOG_KINDS)
+    assert len(specs) == len(Topics.model_fields) - 1 + len(CATALOG_KINDS)  # every name but catalog_prefix
 
 
 def test_names_come_from_settings() -> None:
