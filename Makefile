@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install system-deps demo test unit integration lint bench up down clean
+.PHONY: install system-deps demo test unit integration failover lint bench up down clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -28,6 +28,9 @@ unit: install
 
 integration: install system-deps
 	$(BIN)/pytest -q tests/integration
+
+failover: install
+	$(BIN)/pytest -q -m failover tests/integration/test_failover.py
 
 lint: install
 	$(BIN)/ruff check .
