@@ -10,15 +10,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from pipelines.catalog.strict import Strict
 
 ACCOUNT = r"^[0-9]{1,9}$"  # DATEV Sachkonten and SIE/BAS accounts are numeric
-
-
-class Strict(BaseModel):
-    """models.Strict's settings; not imported from there because models.py imports this module (Tenant field)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class RevenueAccounts(Strict):

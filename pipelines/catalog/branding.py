@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from pipelines.catalog.strict import Strict
 
 HEX_COLOUR = r"^#[0-9A-Fa-f]{6}$"
-
-
-class Strict(BaseModel):
-    """As pipelines.catalog.models.Strict; its own copy, because models.py imports this module (no cycle)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class BankDetails(Strict):

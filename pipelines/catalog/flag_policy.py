@@ -8,13 +8,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
-
-class Strict(BaseModel):
-    """As pipelines.catalog.models.Strict; its own copy, because models.py imports this module (no cycle)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from pipelines.catalog.strict import Strict
 
 
 class FlagPolicy(Strict):

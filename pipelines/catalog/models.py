@@ -8,21 +8,17 @@ from enum import StrEnum
 from typing import Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from pipelines.catalog.accounts_chart import ChartOfAccounts
 from pipelines.catalog.branding import BillingAddress, Branding
 from pipelines.catalog.flag_policy import BlockedToken, FlagPolicy
+from pipelines.catalog.notification_policy import NotificationPolicy
+from pipelines.catalog.strict import Strict
+from pipelines.catalog.wallet import RefundPolicy, WalletSettings
 from pipelines.rating.tariff import DayOfWeek, Dimension
 
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 # Sub-models in their own modules build on Strict, so they are imported once it exists.
-from pipelines.catalog.notification_policy import NotificationPolicy  # noqa: E402
-from pipelines.catalog.wallet import RefundPolicy, WalletSettings  # noqa: E402
 
 
 class Tenant(Strict):

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 
-from pipelines.catalog.models import Strict
+from pipelines.catalog.strict import Strict
 
 
 class QuietHours(Strict):

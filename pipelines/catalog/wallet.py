@@ -8,7 +8,7 @@ from typing import Self
 
 from pydantic import Field, field_validator, model_validator
 
-from pipelines.catalog.models import Strict
+from pipelines.catalog.strict import Strict
 from pipelines.payments.cards import card_numbers_in
 
 # OCPP 1.6 StopTransaction reasons and 2.0.1 stoppedReason values that mean the station failed, not the driver.
