@@ -93,10 +93,14 @@ def parse_envelope(doc: dict, read_at: datetime) -> Envelope:
     action = doc.get("action")
     received_text = doc.get("received_at")
     received_at = parse_timestamp(received_text) if type(received_text) is str else None
-    if (
+    if (  # _readable_id(cp) and _readable_id(tenant), inlined: two calls less on every frame
         received_at is not None
-        and _readable_id(cp)
-        and _readable_id(tenant)
+        and type(cp) is str
+        and 0 < len(cp) <= MAX_ID_CHARS
+        and "/" not in cp
+        and type(tenant) is str
+        and 0 < len(tenant) <= MAX_ID_CHARS
+        and "/" not in tenant
         and direction in DIRECTIONS
         and type(protocol) is str
         and type(action) is str

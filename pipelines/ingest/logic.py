@@ -2,7 +2,9 @@
 
 Order of checks, cheapest first: size (before parsing), JSON, envelope, protocol (ocpp1.6 or ocpp2.0.1), OCPP-J
 frame, action and direction, schema (the version's official schemas, compiled; the full error report only for
-rejects), then values no meter can produce (normalize for 1.6, normalize_v201 for 2.0.1).
+rejects), then values no meter can produce (normalize for 1.6, normalize_v201 for 2.0.1). A 1.6 MeterValues CALL,
+most of all traffic, first tries fast_meter_values, which does schema check and normalizing in one pass and hands
+anything unusual back to the two steps above.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pipelines.ingest.envelope import (
     parse_timestamp,
 )
 from pipelines.ingest.events import call_error_event
+from pipelines.ingest.fast_meter_values import meter_values_v16
 from pipelines.ingest.models import ChargingEvent, DeadLetter, DeadLetterClass
 from pipelines.ingest.normalize import normalize
 from pipelines.ingest.normalize_v201 import normalize_v201
@@ -32,10 +35,10 @@ from pipelines.ingest.schemas import ActionSchemas, ocpp16_schemas, ocpp201_sche
 STAGE = "ingest"
 OCPP16 = "ocpp1.6"
 OCPP201 = "ocpp2.0.1"
-# protocol -> (its actions' schemas, its normalizer, its name in reasons)
+# protocol -> (its actions' schemas, its normalizer, its name in reasons, its CALLs' one-pass fast paths by action)
 _PROTOCOLS = {
-    OCPP16: (ocpp16_schemas(), normalize, "OCPP 1.6"),
-    OCPP201: (ocpp201_schemas(), normalize_v201, "OCPP 2.0.1"),
+    OCPP16: (ocpp16_schemas(), normalize, "OCPP 1.6", {"MeterValues": meter_values_v16}),
+    OCPP201: (ocpp201_schemas(), normalize_v201, "OCPP 2.0.1", {}),
 }
 
 
@@ -72,7 +75,7 @@ def _events(env: Envelope) -> list[ChargingEvent]:
     if protocol is None:
         reason = f"protocol {env.protocol[:40]!r} is not {OCPP16} or {OCPP201}"
         raise IngestError(DeadLetterClass.UNKNOWN_PROTOCOL, reason)
-    actions, normalizer, name = protocol
+    actions, normalizer, name, fast_calls = protocol
     frame = parse_frame(env)
     schemas = actions.get(env.action)
     if schemas is None:
@@ -80,6 +83,12 @@ def _events(env: Envelope) -> list[ChargingEvent]:
             return [call_error_event(env, frame)]
         raise IngestError(DeadLetterClass.UNKNOWN_ACTION, f"{env.action[:60]!r} is not an {name} action")
     _check_direction(env, frame, schemas)
+    if frame.message_type == CALL:
+        fast = fast_calls.get(env.action)
+        if fast is not None:  # None from it: unusual or invalid, the schema check and normalizer say what
+            events = fast(env, frame)
+            if events is not None:
+                return events
     if frame.message_type != CALLERROR:
         _check_schema(env, frame, schemas)
     return normalizer(env, frame)

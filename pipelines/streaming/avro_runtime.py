@@ -69,6 +69,25 @@ def write_int(n: int) -> bytes:
     return _unsigned_varint((n << 1) ^ (n >> 63))
 
 
+MAX_CACHED_TIMESTAMPS = 4096
+TIMESTAMP_BYTES: dict[datetime, bytes] = {}  # filled by timestamp_bytes, read by the generated encoders
+
+
+def timestamp_bytes(moment: datetime) -> bytes:
+    """The timestamp-micros long of an aware datetime, remembered (equal instants encode alike; emptied when full)."""
+    t = (moment - EPOCH) // MICROSECOND
+    if 1 << 42 <= t < 1 << 55:  # 1970-02-20 .. year 3111: the zigzag varint is exactly 8 bytes
+        z = t << 1
+        data = CONTINUED14[z & 0x3FFF] + CONTINUED14[(z >> 14) & 0x3FFF] + CONTINUED14[(z >> 28) & 0x3FFF]
+        data += VARINT14[z >> 42]
+    else:
+        data = write_long(t)
+    if len(TIMESTAMP_BYTES) >= MAX_CACHED_TIMESTAMPS:
+        TIMESTAMP_BYTES.clear()
+    TIMESTAMP_BYTES[moment] = data
+    return data
+
+
 def read_long(buf: bytes, pos: int) -> tuple[int, int]:
     """The long at pos and the position after it; at most 10 bytes."""
     z = shift = 0
