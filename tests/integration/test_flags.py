@@ -76,7 +76,12 @@ FLAGS = "SELECT flag_type, subject FROM flags_current ORDER BY flag_type, subjec
 
 @pytest.fixture(scope="module")
 def pipeline(broker: str, warehouse_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PipelineUnderTest]:
-    under_test = PipelineUnderTest(broker, warehouse_url, tmp_path_factory.mktemp("flags"), CATALOG).start()
+    under_test = PipelineUnderTest(broker, warehouse_url, tmp_path_factory.mktemp("flags"), CATALOG)
+    # One partition: the meter-gap rule compares a session with the neighbours it has seen on its connector, and
+    # rated sessions are keyed by session id, so a backlog spread over partitions may arrive out of order and pair
+    # a session with an older neighbour (docs/flags.md, known limits). Live traffic arrives hours apart, in order.
+    under_test.settings = under_test.settings.model_copy(update={"partitions": 1})
+    under_test.start()
     try:
         under_test.publish(frames() + station_frames())
         under_test.drain()
