@@ -19,6 +19,8 @@ from pathlib import Path
 
 from aiokafka import TopicPartition
 
+from bench import dashboard as dashboard_bench
+from bench import exports as exports_bench
 from bench.gateway import gateway_rate
 from bench.rating import rating_rates
 from bench.rating_agent import agent_rates, complex_site_catalog
@@ -260,7 +262,10 @@ def components(settings: Settings, baseline: dict) -> dict:
     for kind in ("simple", "complex"):
         rating[f"{kind}_ratio_to_raw_consume"] = rating[f"{kind}_tariff_sessions_per_s"] / consume
     rerate = rerate_rate(settings, sessions=5_000, raw_consume_per_s=consume)
-    return {"gateway": gateway, "sessions_step": sessions, "rating": rating, "rerate": rerate}
+    exports = exports_bench.run(settings)  # a month of 1,000 chargers, against the raw Arrow read rate
+    dashboard = dashboard_bench.run(settings)  # query latencies on a month of 1,000 chargers
+    return {"gateway": gateway, "sessions_step": sessions, "rating": rating, "rerate": rerate, "exports": exports,
+            "dashboard": dashboard}  # fmt: skip
 
 
 def render(report: dict) -> str:
@@ -302,7 +307,8 @@ def render(report: dict) -> str:
 
 
 def component_rows(c: dict) -> list[tuple[str, str, str]]:
-    g, s, r, rr = c["gateway"], c["sessions_step"], c["rating"], c["rerate"]
+    g, s, r, rr, ex = c["gateway"], c["sessions_step"], c["rating"], c["rerate"], c["exports"]
+    page = c["dashboard"]["latency"]["one_tenant"]["page"]
     return [
         ("gateway, 100 stations (frames/s)", f"{g['frames_per_s']:,.0f}", f"{g['ratio_to_raw_produce']:.3f} x produce"),
         ("sessions step alone (events/s)", f"{s['events_per_s']:,.0f}", f"{s['ratio_to_raw_consume']:.2f} x consume"),
@@ -316,6 +322,13 @@ def component_rows(c: dict) -> list[tuple[str, str, str]]:
              f"{rr[kind]['ratio_to_raw_consume']:.3f} x consume")
             for kind in ("simple", "complex")
         ),
+        ("ClickHouse Arrow read, a month (rows/s)", f"{ex['raw_arrow_read_rows_per_s']:,.0f}", "baseline"),
+        ("data-quality gate, the month (s)", f"{ex['gate']['seconds']:.1f}", f"{ex['sessions']:,} sessions"),
+        *(
+            (f"export {fmt} (rows/s)", f"{ex[fmt]['rows_per_s']:,.0f}", f"{ex[fmt]['ratio_to_raw_read']:.2f} x read")
+            for fmt in ("csv", "parquet", "datev", "sie", "ocpi-cdr")
+        ),
+        ("dashboard page, one tenant, median (ms)", f"{page['median_ms']:,.0f}", f"max {page['max_ms']:,.0f}"),
     ]  # fmt: skip
 
 
