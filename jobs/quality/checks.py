@@ -10,12 +10,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from pipelines.money import LEDGER_SCALE
+
 # Rating rounds each line half up at the 9th decimal (pipelines/money.to_ledger), so a line's VAT may differ from
 # excl * rate / 100 by at most half of 1e-9; a full quantum leaves room for that and nothing more.
 VAT_TOLERANCE = Decimal("0.000000001")
+# The ledger quantum (pipelines/money): queries.py returns money columns as whole numbers of it, so that
+# great-expectations compares integers; thresholds on MONEY_COLUMNS are declared in currency units here.
+QUANTUM = Decimal(1).scaleb(-LEDGER_SCALE)
 
 SESSIONS, LINE_ITEMS = "sessions", "line_items"
 ID_COLUMN = {SESSIONS: "session_id", LINE_ITEMS: "line_id"}
+MONEY_COLUMNS = frozenset({
+    "total_cost_excl_vat", "total_cost_incl_vat", "line_gap_excl_vat", "line_gap_incl_vat",
+    "amount_excl_vat", "amount_incl_vat", "charge_excl_vat", "charge_incl_vat", "vat_deviation",
+})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -36,7 +45,7 @@ def _not_null(frame: str, column: str, meaning: str) -> Check:
     return Check(frame, "ExpectColumnValuesToNotBeNull", meaning, {"column": column})
 
 
-def _between(frame: str, column: str, meaning: str, low: Decimal | None, high: Decimal | None = None) -> Check:
+def _between(frame: str, column: str, meaning: str, low: Decimal | int | None, high: Decimal | None = None) -> Check:
     return Check(
         frame, "ExpectColumnValuesToBeBetween", meaning, {"column": column, "min_value": low, "max_value": high}
     )
@@ -54,7 +63,7 @@ def gate_checks(vat_tolerance: Decimal = VAT_TOLERANCE) -> list[Check]:
         _not_null(SESSIONS, "total_cost_incl_vat", "every session has a total incl. VAT"),
         _between(SESSIONS, "total_cost_excl_vat", "no session total excl. VAT is negative", zero),
         _between(SESSIONS, "total_cost_incl_vat", "no session total incl. VAT is negative", zero),
-        _between(SESSIONS, "lines_for_energy", "a session that delivered energy has line items", Decimal(1)),
+        _between(SESSIONS, "lines_for_energy", "a session that delivered energy has line items", 1),
         _between(SESSIONS, "line_gap_excl_vat", "line items sum to the session total excl. VAT", zero, zero),
         _between(SESSIONS, "line_gap_incl_vat", "line items sum to the session total incl. VAT", zero, zero),
         Check(

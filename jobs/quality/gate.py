@@ -17,7 +17,16 @@ from typing import Any
 import pandas as pd
 from clickhouse_connect.driver.client import Client
 
-from jobs.quality.checks import ID_COLUMN, LINE_ITEMS, SESSIONS, VAT_TOLERANCE, Check, gate_checks
+from jobs.quality.checks import (
+    ID_COLUMN,
+    LINE_ITEMS,
+    MONEY_COLUMNS,
+    QUANTUM,
+    SESSIONS,
+    VAT_TOLERANCE,
+    Check,
+    gate_checks,
+)
 from jobs.quality.queries import line_items_query, sessions_query
 
 SAMPLE_SIZE = 5
@@ -100,22 +109,47 @@ def _frame(client: Client, sql: str, params: dict[str, Any]) -> pd.DataFrame:
 
 def validate(frames: dict[str, pd.DataFrame], checks: list[Check]) -> list[Failure]:
     """Run the checks on their frames in one ephemeral great-expectations context, one suite per frame (GE
-    computes a suite's metrics together); returns the failed checks in the order given."""
+    computes a suite's metrics together); returns the failed checks in the order given.
+
+    A ValidationDefinition loads each frame once (Batch.validate loads it a second time, and GE fingerprints the
+    whole frame on every load); SUMMARY results carry the first SAMPLE_SIZE offending ids, which is all we show."""
     gx = _great_expectations()
     context = _ephemeral_context(gx)
     source = context.data_sources.add_pandas("warehouse")
     failures = []
     for name, frame in frames.items():
         mine = [check for check in checks if check.frame == name]
-        suite = gx.ExpectationSuite(name=f"gate_{name}")
-        for number, check in enumerate(mine):  # results come back in GE's order: meta names the check
-            suite.add_expectation(getattr(gx.expectations, check.expectation)(**check.kwargs, meta={"check": number}))
+        expectations = [  # results come back in GE's order: meta names the check
+            getattr(gx.expectations, check.expectation)(**_in_quanta(check.kwargs), meta={"check": number})
+            for number, check in enumerate(mine)
+        ]  # given to the suite before it is stored: each add_expectation on a stored suite writes it again
+        suite = context.suites.add(gx.ExpectationSuite(name=f"gate_{name}", expectations=expectations))
         batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("period")
-        result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [ID_COLUMN[name]]}
-        outcome = batch.get_batch(batch_parameters={"dataframe": frame}).validate(suite, result_format=result_format)
+        run = gx.ValidationDefinition(name=f"gate_{name}", data=batch, suite=suite)
+        result_format = {
+            "result_format": "SUMMARY",
+            "partial_unexpected_count": SAMPLE_SIZE,
+            "unexpected_index_column_names": [ID_COLUMN[name]],
+        }
+        outcome = run.run(batch_parameters={"dataframe": frame}, result_format=result_format)
         failed = {result.expectation_config.meta["check"]: result for result in outcome.results if not result.success}
         failures += [_failure(mine[number], failed[number], len(frame)) for number in sorted(failed)]
     return failures
+
+
+def _in_quanta(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The expectation's arguments with bounds on a money column in ledger quanta, like the column itself."""
+    if kwargs.get("column") not in MONEY_COLUMNS:
+        return kwargs
+    bounds = {key: _quanta(kwargs[key]) for key in ("min_value", "max_value") if kwargs.get(key) is not None}
+    return kwargs | bounds
+
+
+def _quanta(amount: Decimal) -> int:
+    exact = amount / QUANTUM
+    if exact != exact.to_integral_value():
+        raise ValueError(f"a money bound must be a whole number of {QUANTUM:f}, got {amount:f}")
+    return int(exact)
 
 
 def _failure(check: Check, result: Any, rows: int) -> Failure:
@@ -123,7 +157,7 @@ def _failure(check: Check, result: Any, rows: int) -> Failure:
     if error is not None:
         return Failure(check, 0, rows, [], error=error)
     details = result.result or {}
-    offending = details.get("unexpected_index_list") or []
+    offending = details.get("partial_unexpected_index_list") or []
     return Failure(
         check, int(details.get("unexpected_count") or 0), rows, [_sample(check, row) for row in offending[:SAMPLE_SIZE]]
     )
@@ -140,12 +174,14 @@ def _exception_message(info: dict[str, Any]) -> str | None:
 def _sample(check: Check, row: dict[str, Any]) -> str:
     identifier = row.get(ID_COLUMN[check.frame], "?")
     values = ", ".join(
-        f"{column}={_text(row.get(column))}" for column in check.columns if column != ID_COLUMN[check.frame]
+        f"{column}={_text(column, row.get(column))}" for column in check.columns if column != ID_COLUMN[check.frame]
     )
     return f"{identifier} ({values})" if values else str(identifier)
 
 
-def _text(value: Any) -> str:
+def _text(column: str, value: Any) -> str:
+    if column in MONEY_COLUMNS and value is not None:
+        value = int(value) * QUANTUM  # back from ledger quanta, exactly
     return f"{value:f}" if isinstance(value, Decimal) else str(value)
 
 

@@ -1,7 +1,17 @@
-"""The gate's two reads as (sql, params): a period's current sessions and their current line items.
+"""The gate's two reads as (sql, params): a period's current sessions (with their line-item sums) and current lines.
 
 Derived columns are computed here, in ClickHouse's exact Decimal arithmetic, so the expectations only compare
-numbers: a gap between a session's totals and its line items, a line's deviation from its VAT rate.
+numbers. Every column a check reads comes back as a non-null Int64 - money in whole ledger quanta (1e-9, see
+checks.QUANTUM) - because great-expectations compares numpy int64 columns vectorised but calls Python per row
+on Decimal objects, and nullable columns would arrive as objects or floats. Where a check does not apply to a row,
+its column holds a value that passes: 0 for the charge of a line allowed to be negative and for the VAT deviation
+of a line without a rate, 1 line for a session that delivered no energy.
+
+"Current" is computed without FINAL over whole tables: the latest revision of each session that has a row in the
+period (LIMIT 1 BY), kept if that revision still starts in the period; line items deduplicated with FINAL restricted
+by their sorting key to those sessions.
+No table expression has an alias: `JOIN ... USING` needs none, so nothing can be shadowed by a database that
+happens to share an alias's name (a database named `p` broke the previous queries).
 """
 
 from __future__ import annotations
@@ -9,20 +19,25 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from pipelines.money import LEDGER_SCALE
+
 Query = tuple[str, dict[str, Any]]
 
 # Line items that may be negative: discounts (pipelines/rating/models.BENEFIT_KINDS) and max-price reductions.
 CREDIT_KINDS = ("off_peak", "loyalty", "subscription", "voucher")
 CREDIT_DIMENSIONS = ("MAX_PRICE",)
 
+# Exact for Decimal(28, 9): the product is a whole number; toInt64 raises (DECIMAL_OVERFLOW) beyond 9.2e9.
+PER_UNIT = 10**LEDGER_SCALE
+NANOS = f"toInt64({{}} * {PER_UNIT})"
+# The joins below name no subquery (see the module docstring); ClickHouse asks for aliases unless told not to.
+NO_ALIASES = "SETTINGS joined_subquery_requires_alias = 0"
 
-def _period_filter(tenant_id: str | None, alias: str = "") -> str:
-    clauses = [
-        f"{alias}started_at >= {{start:DateTime64(6, 'UTC')}}",
-        f"{alias}started_at < {{end:DateTime64(6, 'UTC')}}",
-    ]
+
+def _period_filter(tenant_id: str | None) -> str:
+    clauses = ["started_at >= {start:DateTime64(6, 'UTC')}", "started_at < {end:DateTime64(6, 'UTC')}"]
     if tenant_id is not None:
-        clauses.append(f"{alias}tenant_id = {{tenant:String}}")
+        clauses.append("tenant_id = {tenant:String}")
     return " AND ".join(clauses)
 
 
@@ -36,50 +51,71 @@ def _params(period_start: date, period_end: date, tenant_id: str | None) -> dict
     return params
 
 
-def _period_sessions(database: str, tenant_id: str | None) -> str:
-    return (
-        f"SELECT tenant_id, session_id, revision FROM `{database}`.rated_sessions FINAL "
-        f"WHERE {_period_filter(tenant_id)}"
-    )
+def _touched(database: str, tenant_id: str | None) -> str:
+    """Keys of the sessions with a row (of any revision) started in the period."""
+    return f"SELECT tenant_id, session_id FROM `{database}`.rated_sessions WHERE {_period_filter(tenant_id)}"
 
 
-def _period_lines(database: str, tenant_id: str | None) -> str:
-    return (
-        f"SELECT li.* FROM `{database}`.session_line_items AS li FINAL "
-        f"INNER JOIN ({_period_sessions(database, tenant_id)}) AS p "
-        "ON li.tenant_id = p.tenant_id AND li.session_id = p.session_id AND li.revision = p.revision"
+def _current_sessions(database: str, tenant_id: str | None, columns: str) -> str:
+    """The latest revision of the sessions started in the period (a later revision may have moved the start);
+    `columns` must include started_at."""
+    latest = (
+        f"SELECT {columns} FROM `{database}`.rated_sessions WHERE (tenant_id, session_id) IN "
+        f"({_touched(database, tenant_id)}) ORDER BY revision DESC LIMIT 1 BY tenant_id, session_id"
     )
+    return f"SELECT * FROM ({latest}) WHERE {_period_filter(None)}"
+
+
+def _lines(database: str, key_columns: str, keys: str, columns: str) -> str:
+    """Line items whose leading sorting-key columns are in `keys`, each once: FINAL only merges the parts' rows
+    of those keys (the filter is on the key), which measured cheaper than hashing every line for LIMIT 1 BY."""
+    return f"SELECT {columns} FROM `{database}`.session_line_items FINAL WHERE ({key_columns}) IN ({keys})"
 
 
 def sessions_query(database: str, period_start: date, period_end: date, tenant_id: str | None) -> Query:
     """Sessions started in [period_start, period_end) at their latest revision, with their line-item sums."""
+    sessions = _current_sessions(
+        database,
+        tenant_id,
+        "tenant_id, session_id, revision, charge_point_id, connector_id, started_at, currency, energy_wh, "
+        f"{NANOS.format('total_cost_excl_vat')} AS excl, {NANOS.format('total_cost_incl_vat')} AS incl",
+    )
+    # every revision's lines of the touched sessions: the join below keeps the current revision's sums
+    columns = "tenant_id, session_id, revision, amount_excl_vat, amount_incl_vat"
+    lines = _lines(database, "tenant_id, session_id", _touched(database, tenant_id), columns)
+    sums = (
+        f"SELECT tenant_id, session_id, revision, sum({NANOS.format('amount_excl_vat')}) AS lines_excl, "
+        f"sum({NANOS.format('amount_incl_vat')}) AS lines_incl, count() AS line_count "
+        f"FROM ({lines}) GROUP BY tenant_id, session_id, revision"
+    )
     sql = (
-        "SELECT s.tenant_id AS tenant_id, s.session_id AS session_id, s.charge_point_id AS charge_point_id, "
-        "s.connector_id AS connector_id, s.started_at AS started_at, s.currency AS currency, "
-        "s.energy_wh AS energy_wh, s.total_cost_excl_vat AS total_cost_excl_vat, "
-        "s.total_cost_incl_vat AS total_cost_incl_vat, "
-        "s.total_cost_excl_vat - l.excl AS line_gap_excl_vat, s.total_cost_incl_vat - l.incl AS line_gap_incl_vat, "
-        "if(s.energy_wh > 0, l.lines, NULL) AS lines_for_energy "
-        f"FROM `{database}`.rated_sessions AS s FINAL "
-        "LEFT JOIN (SELECT tenant_id, session_id, sum(amount_excl_vat) AS excl, sum(amount_incl_vat) AS incl, "
-        f"count() AS lines FROM ({_period_lines(database, tenant_id)}) GROUP BY tenant_id, session_id) AS l "
-        "ON s.tenant_id = l.tenant_id AND s.session_id = l.session_id "
-        f"WHERE {_period_filter(tenant_id, 's.')} "
-        "ORDER BY tenant_id, session_id"
+        "SELECT session_id, tenant_id, charge_point_id, connector_id, started_at, currency, "
+        "excl AS total_cost_excl_vat, incl AS total_cost_incl_vat, "
+        "excl - lines_excl AS line_gap_excl_vat, incl - lines_incl AS line_gap_incl_vat, "
+        "toInt64(if(energy_wh > 0, line_count, 1)) AS lines_for_energy "
+        f"FROM ({sessions}) LEFT JOIN ({sums}) USING (tenant_id, session_id, revision) "
+        f"ORDER BY tenant_id, session_id {NO_ALIASES}"
     )
     return sql, _params(period_start, period_end, tenant_id)
 
 
 def line_items_query(database: str, period_start: date, period_end: date, tenant_id: str | None) -> Query:
-    """The current line items of the period's sessions; charge_* are null on lines allowed to be negative."""
+    """The current line items of the period's sessions, money in quanta; see the module docstring for the zeros."""
     credit = f"kind IN {CREDIT_KINDS} OR dimension IN ('{CREDIT_DIMENSIONS[0]}')"
+    vat_gap = "amount_incl_vat - amount_excl_vat - amount_excl_vat * vat_rate / 100"
+    current = _current_sessions(database, tenant_id, "tenant_id, session_id, revision, started_at")
+    lines = _lines(
+        database,
+        "tenant_id, session_id, revision",
+        f"SELECT tenant_id, session_id, revision FROM ({current})",
+        "tenant_id, session_id, line_no, "
+        f"{NANOS.format('amount_excl_vat')} AS excl, {NANOS.format('amount_incl_vat')} AS incl, ({credit}) AS credit, "
+        # rounded away from zero to whole quanta: |gap| <= n quanta exactly when the rounded |gap| is
+        f"ifNull(toInt64(sign({vat_gap}) * ceil(abs({vat_gap}) * {PER_UNIT})), 0) AS deviation",
+    )
     sql = (
-        "SELECT tenant_id, session_id, line_no, concat(session_id, '#', toString(line_no)) AS line_id, kind, "
-        "dimension, amount_excl_vat, amount_incl_vat, vat_rate, "
-        f"if({credit}, NULL, amount_excl_vat) AS charge_excl_vat, "
-        f"if({credit}, NULL, amount_incl_vat) AS charge_incl_vat, "
-        "if(vat_rate IS NULL, NULL, amount_incl_vat - amount_excl_vat - amount_excl_vat * vat_rate / 100) "
-        "AS vat_deviation "
-        f"FROM ({_period_lines(database, tenant_id)}) ORDER BY tenant_id, session_id, line_no"
+        "SELECT concat(session_id, '#', toString(line_no)) AS line_id, excl AS amount_excl_vat, "
+        "incl AS amount_incl_vat, if(credit, 0, excl) AS charge_excl_vat, if(credit, 0, incl) AS charge_incl_vat, "
+        f"deviation AS vat_deviation FROM ({lines}) ORDER BY tenant_id, session_id, line_no"
     )
     return sql, _params(period_start, period_end, tenant_id)

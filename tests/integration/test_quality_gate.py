@@ -139,3 +139,19 @@ def test_period_bounds_and_all_tenants(client: Client) -> None:
     everyone = run_gate(client, client.database, tenant_id=None, **OCTOBER)
     assert not everyone.passed
     assert everyone.sessions == 5 + len(DEFECTS) + 1 + 1  # clean, one per defect (+1 duplicate), october 31st
+
+
+def test_a_database_named_like_a_former_table_alias(warehouse_url: str) -> None:
+    """The queries once aliased a subquery `p`, which shadowed a database of that name."""
+    settings = Settings(clickhouse_url=warehouse_url, clickhouse_database="p")
+    admin = connect(settings)
+    assert not admin.command("EXISTS DATABASE p"), "this test needs the name p to itself"
+    try:
+        apply_migrations(admin, REPO / "schemas" / "clickhouse", "p")
+        client = connect(settings, database="p")
+        insert_tables(client, "p", total_off(rated_rows("clean", 1, 5, 70)))
+        report = run_gate(client, "p", tenant_id=None, **OCTOBER)
+        assert (report.sessions, report.line_items) == (1, 3)
+        assert [failure.check.meaning for failure in report.failures] == [DEFECTS["sum"][1]], report.render()
+    finally:
+        admin.command("DROP DATABASE IF EXISTS p")

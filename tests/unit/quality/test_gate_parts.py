@@ -6,6 +6,8 @@ import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import pytest
+
 from jobs.quality.checks import LINE_ITEMS, SESSIONS, gate_checks
 from jobs.quality.gate import Failure, GateReport
 from jobs.quality.queries import line_items_query, sessions_query
@@ -14,18 +16,35 @@ OCTOBER = (date(2026, 10, 1), date(2026, 11, 1))
 
 
 def selected_columns(sql: str) -> set[str]:
-    return set(re.findall(r"\bAS (\w+)", sql)) | {"tenant_id", "session_id", "amount_excl_vat", "amount_incl_vat"}
+    """The names of the outermost SELECT's columns: aliased or bare."""
+    head = sql[: sql.index(" FROM (")]
+    return set(re.findall(r"\bAS (\w+)", head)) | set(re.findall(r"(?:^SELECT |, )(\w+)(?=, )", head))
 
 
 def test_queries_filter_the_period_half_open_and_the_tenant_only_when_given() -> None:
     sql, params = sessions_query("db", *OCTOBER, "t1")
-    assert "s.started_at >= {start:DateTime64(6, 'UTC')}" in sql and "s.started_at < {end:" in sql
-    assert "s.tenant_id = {tenant:String}" in sql and "FROM `db`.rated_sessions AS s FINAL" in sql
+    assert "started_at >= {start:DateTime64(6, 'UTC')}" in sql and "started_at < {end:" in sql
+    assert "tenant_id = {tenant:String}" in sql and "FROM `db`.rated_sessions" in sql
     assert params == {"start": datetime(2026, 10, 1, tzinfo=UTC), "end": datetime(2026, 11, 1, tzinfo=UTC),
                       "tenant": "t1"}  # fmt: skip
     sql, params = line_items_query("db", *OCTOBER, None)
     assert "tenant" not in params and "{tenant:String}" not in sql
-    assert "li.revision = p.revision" in sql  # only the lines of the latest revision
+    assert "WHERE (tenant_id, session_id, revision) IN (" in sql  # only the lines of the latest revision
+
+
+@pytest.mark.parametrize("database", ["p", "s", "li", "l", "db"])
+def test_no_name_in_the_queries_is_qualified_by_anything_but_the_database(database: str) -> None:
+    """A table alias equal to the database's name shadowed it (`p`.session_line_items was read as a column)."""
+    for query in (sessions_query, line_items_query):
+        sql = query(database, *OCTOBER, "t1")[0]
+        assert set(re.findall(r"(\S+)\.\w", sql)) == {f"`{database}`"}, sql
+        assert "rated_sessions FINAL" not in sql  # the period's rows are deduplicated, not whole tables
+
+
+def test_money_leaves_the_warehouse_as_whole_ledger_quanta() -> None:
+    sql = line_items_query("db", *OCTOBER, None)[0]
+    assert "toInt64(amount_excl_vat * 1000000000) AS excl" in sql and "excl AS amount_excl_vat" in sql
+    assert "ceil(abs(" in sql  # the VAT deviation is rounded away from zero, never into the tolerance
 
 
 def test_every_check_reads_a_column_its_query_selects() -> None:
