@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from ocpp.v16 import call, call_result
 from ocpp.v16.enums import AuthorizationStatus, ChargePointStatus, RegistrationStatus
@@ -15,8 +15,9 @@ from ocpp.v16.enums import AuthorizationStatus, ChargePointStatus, RegistrationS
 from jobs.simulate.badframes import add_bad_frames
 from jobs.simulate.driver import current_a
 from jobs.simulate.frames import MeterSample, SimFrame, id_tag_info, iso_seconds, meter_values, status
-from jobs.simulate.inventory import SimChargePoint, pick_charge_points
-from jobs.simulate.plan import RefusedPlan, SessionPlan, plan_connector
+from jobs.simulate.inventory import SimChargePoint
+from jobs.simulate.plan import RefusedPlan, SessionPlan
+from jobs.simulate.schedule import StationDay, plan_days, plan_fleet
 from jobs.simulate.station import Station
 from pipelines.catalog.models import Catalog, PowerType
 
@@ -54,27 +55,37 @@ class SimulationResult:
     faults: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class StationDay:
-    """One charge point's planned day: when it boots, when the day ends, and every arrival at its connectors."""
-
-    charge_point: SimChargePoint
-    booted: datetime
-    closes: datetime
-    plans: list[SessionPlan | RefusedPlan]
-
-
 def simulate_day(
-    catalog: Catalog, *, seed: int, day: date, charge_points: int | None, bad_frame_share: float
+    catalog: Catalog,
+    *,
+    seed: int,
+    day: date,
+    charge_points: int | None,
+    bad_frame_share: float,
+    since: date | None = None,
 ) -> SimulationResult:
-    """Deterministic: the same catalog, seed and arguments give the same frames byte for byte."""
-    if not 0 <= bad_frame_share < 1:
-        raise ValueError(f"bad_frame_share must be in [0, 1), got {bad_frame_share}")
-    days = plan_fleet(catalog, seed=seed, day=day, charge_points=charge_points)
+    """Deterministic: the same catalog, seed and arguments give the same frames byte for byte. `since`: the first
+    day of a simulation `day` continues (registers and drivers carry over from it), by default `day` itself."""
+    check_share(bad_frame_share)
+    planned = plan_fleet(catalog, seed=seed, day=day, charge_points=charge_points, since=since)
+    return render_day(planned, seed=seed, day=day, bad_frame_share=bad_frame_share)
+
+
+def simulate_days(
+    catalog: Catalog, *, seed: int, first: date, days: int, charge_points: int | None, bad_frame_share: float
+) -> Iterator[SimulationResult]:
+    """Consecutive days of one simulation: day n is simulate_day(day=first + n, since=first), planned only once."""
+    check_share(bad_frame_share)
+    for n, planned in enumerate(plan_days(catalog, seed=seed, first=first, days=days, charge_points=charge_points)):
+        yield render_day(planned, seed=seed, day=first + timedelta(days=n), bad_frame_share=bad_frame_share)
+
+
+def render_day(days: list[StationDay], *, seed: int, day: date, bad_frame_share: float) -> SimulationResult:
+    """The planned day as OCPP 1.6 frames with the bad ones planted, and the sessions they should give."""
     stations = []
     for planned in days:
         cp = planned.charge_point
-        station = Station(cp.charge_point_id, cp.tenant_id, random.Random(f"{seed}/{cp.charge_point_id}/wire"))
+        station = Station(cp.charge_point_id, cp.tenant_id, random.Random(f"{seed}/{day}/{cp.charge_point_id}/wire"))
         _render_boot(station, cp, planned.booted, planned.closes)
         stations.append(station)
     numbered = numbered_sessions(days, day)
@@ -88,7 +99,7 @@ def simulate_day(
         else:
             _render_refused(station, plan)
     frames = [frame for station in stations for frame in station.frames()]
-    bad = add_bad_frames(random.Random(f"{seed}/bad"), frames, stations, bad_frame_share)
+    bad = add_bad_frames(random.Random(f"{seed}/{day}/bad"), frames, stations, bad_frame_share)
     frames.sort(key=lambda frame: frame.at)
     expected = [expected_session(plan, number) for number, plan in numbered]
     refused = sum(isinstance(plan, RefusedPlan) for plan in plans)
@@ -96,12 +107,9 @@ def simulate_day(
     return SimulationResult(frames, expected, dict(Counter(bad)), refused, faults)
 
 
-def plan_fleet(catalog: Catalog, *, seed: int, day: date, charge_points: int | None) -> list[StationDay]:
-    """The seeded plans of the day per charge point; the same for every way of playing them."""
-    fleet = pick_charge_points(catalog, charge_points, at=datetime.combine(day, time(12), tzinfo=UTC))
-    return [
-        _plan_station(random.Random(f"{seed}/{cp.charge_point_id}"), cp, day, index) for index, cp in enumerate(fleet)
-    ]
+def check_share(bad_frame_share: float) -> None:
+    if not 0 <= bad_frame_share < 1:
+        raise ValueError(f"bad_frame_share must be in [0, 1), got {bad_frame_share}")
 
 
 def numbered_sessions(days: list[StationDay], day: date) -> list[tuple[int, SessionPlan]]:
@@ -110,18 +118,6 @@ def numbered_sessions(days: list[StationDay], day: date) -> list[tuple[int, Sess
     ordered = sorted(plans, key=lambda p: (p.started_at, p.charge_point.charge_point_id))
     base = (day - COUNTER_EPOCH).days * TRANSACTIONS_PER_DAY + 1
     return [(base + n, plan) for n, plan in enumerate(ordered)]
-
-
-def _plan_station(rng: random.Random, cp: SimChargePoint, day: date, index: int) -> StationDay:
-    zone = ZoneInfo(cp.time_zone)
-    opens = datetime.combine(day, time(0), tzinfo=zone)
-    closes = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
-    booted = opens + timedelta(seconds=5 + 7 * index + rng.randint(0, 5))
-    plans: list[SessionPlan | RefusedPlan] = []
-    for connector in cp.charger.connectors:
-        register = rng.randint(50_000, 30_000_000)
-        plans += plan_connector(rng, cp, connector, booted + timedelta(minutes=1), closes, register)
-    return StationDay(cp, booted, closes, plans)
 
 
 def _render_boot(station: Station, cp: SimChargePoint, booted: datetime, closes: datetime) -> None:

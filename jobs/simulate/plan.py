@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from ocpp.v16.enums import AuthorizationStatus, ChargePointErrorCode, Reason
 
+from jobs.simulate.cards import Cards
 from jobs.simulate.driver import ChargeCurve, Visit, charge_curve, dc_departure_after_full, draw_visit, next_arrival
 from jobs.simulate.inventory import SimChargePoint
 from pipelines.catalog.models import Connector, PowerType
@@ -69,21 +70,38 @@ class RefusedPlan:
     free_at: datetime
 
 
-def plan_connector(
-    rng: random.Random, cp: SimChargePoint, connector: Connector, opens: datetime, closes: datetime, register: int
-) -> list[SessionPlan | RefusedPlan]:
-    """Arrivals between `opens` and `closes` (site-local aware datetimes); the meter register carries over."""
-    plans: list[SessionPlan | RefusedPlan] = []
-    free = opens
-    while (arrival := next_arrival(rng, connector.power_type, free, closes)) is not None:
-        roll = rng.random()
+@dataclass(slots=True)
+class ConnectorDay:
+    """One connector's arrivals, planned one at a time so that the fleet hands out cards in arrival order."""
+
+    rng: random.Random
+    charge_point: SimChargePoint
+    connector: Connector
+    closes: datetime  # no arrivals from here (site-local midnight)
+    register: int  # the meter now: it carries over from session to session and from day to day
+    free: datetime  # the connector is free from here
+    plans: list[SessionPlan | RefusedPlan] = field(default_factory=list)
+
+    def next_arrival(self) -> datetime | None:
+        return next_arrival(self.rng, self.connector.power_type, self.free, self.closes)
+
+    def arrive(self, arrival: datetime, cards: Cards) -> None:
+        """Someone comes: a refused card, a session with a free driver's card, or nobody if no driver is free."""
+        cp, connector = self.charge_point, self.connector
+        roll = self.rng.random()
+        plan: SessionPlan | RefusedPlan
         if roll < REFUSED_SHARE + UNKNOWN_CARD_SHARE:
-            plans.append(_refused(rng, cp, connector, arrival, unknown=roll < UNKNOWN_CARD_SHARE))
+            plan = _refused(self.rng, cp, connector, arrival, unknown=roll < UNKNOWN_CARD_SHARE)
+        elif (card := cards.pick(cp, arrival)) is None:
+            self.free = arrival  # every driver who could come is busy elsewhere: the arrival does not happen
+            return
         else:
-            plans.append(_session(rng, cp, connector, draw_visit(rng, connector.power_type, arrival), register))
-            register = plans[-1].meter_stop_wh  # type: ignore[union-attr]
-        free = plans[-1].free_at
-    return plans
+            plan = _session(self.rng, cp, connector, draw_visit(self.rng, connector.power_type, arrival), card,
+                            self.register)  # fmt: skip
+            cards.hold(cp, card, plan.free_at)
+            self.register = plan.meter_stop_wh
+        self.plans.append(plan)
+        self.free = plan.free_at
 
 
 def _refused(
@@ -96,7 +114,9 @@ def _refused(
     return RefusedPlan(cp, connector, uid, verdict, arrival, arrival + timedelta(seconds=rng.randint(40, 120)))
 
 
-def _session(rng: random.Random, cp: SimChargePoint, connector: Connector, visit: Visit, register: int) -> SessionPlan:
+def _session(
+    rng: random.Random, cp: SimChargePoint, connector: Connector, visit: Visit, card: str, register: int
+) -> SessionPlan:
     authorized = visit.arrival + timedelta(seconds=rng.randint(5, 25))
     started = authorized + timedelta(seconds=rng.randint(2, 6))
     curve = charge_curve(connector.power_type, connector.max_power_kw, visit, visit.dwell.total_seconds())
@@ -108,7 +128,7 @@ def _session(rng: random.Random, cp: SimChargePoint, connector: Connector, visit
     stopped = fault.at + timedelta(seconds=2) if fault else max(leaves, started + timedelta(seconds=30))
     stopped = stopped.replace(microsecond=0)
     plan = SessionPlan(
-        cp, connector, rng.choice(cp.accepted_tokens), visit, authorized, started, stopped,
+        cp, connector, card, visit, authorized, started, stopped,
         full if full is not None and full < stopped else None, curve, register, register, fault,
         fault.repaired_at if fault else stopped + timedelta(seconds=rng.randint(15, 90)),
     )  # fmt: skip

@@ -23,11 +23,13 @@ async def simulate_and_publish(
     charge_points: int | None,
     speedup: float | None,
     bad_frame_share: float,
+    since: date | None = None,
 ) -> SimulationResult:
     catalog = load_catalog(catalog_path)
     result = simulate_day(
-        catalog, seed=seed, day=day or DEFAULT_DAY, charge_points=charge_points, bad_frame_share=bad_frame_share
-    )
+        catalog, seed=seed, day=day or DEFAULT_DAY, charge_points=charge_points, bad_frame_share=bad_frame_share,
+        since=since,
+    )  # fmt: skip
     total = len(result.frames)
     print(f"[simulate] {total:,} frames, {len(result.expected):,} sessions, seed {seed}", flush=True)
     last = [0.0]

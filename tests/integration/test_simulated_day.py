@@ -35,7 +35,14 @@ def test_every_simulated_session_is_rated_with_exactly_its_metered_energy(
         ) == [(0,)]
         dead = dict(pipeline.rows("SELECT error_class, count() FROM dead_letters_current GROUP BY error_class"))
         assert dead == {cls: n for cls, n in day.bad_frames.items() if n}
-        notified = pipeline.rows("SELECT count(), uniqExact(session_id) FROM notifications_current")
-        assert notified == [(len(day.expected), len(day.expected))]
+        notified = dict(pipeline.rows("SELECT kind, count() FROM notifications_current GROUP BY kind"))
+        receipts = pipeline.rows(
+            "SELECT uniqExact(session_id) FROM notifications_current WHERE kind = 'session_completed'"
+        )
+        assert receipts == [(len(day.expected),)] and notified.pop("session_completed") == len(day.expected)
+        # Besides receipts only what the day's refused cards and faults explain.
+        assert notified.get("blocked_card", 0) <= day.refused_authorizations
+        assert set(notified) <= {"blocked_card", "charging_problem"}
+        assert notified.get("charging_problem", 0) <= day.faults
     finally:
         pipeline.stop()

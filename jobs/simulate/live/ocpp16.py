@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 from ocpp.v16 import call, datatypes
 from ocpp.v16.enums import ChargePointStatus, Measurand, ReadingContext, UnitOfMeasure
 
-from jobs.simulate.fleet import HEARTBEAT_INTERVAL_S, StationDay, hardware, meter_samples
+from jobs.simulate.fleet import HEARTBEAT_INTERVAL_S, hardware, meter_samples
 from jobs.simulate.frames import iso_seconds, meter_values, status
 from jobs.simulate.live.steps import Step, heartbeats
 from jobs.simulate.plan import RefusedPlan, SessionPlan
+from jobs.simulate.schedule import StationDay
 
 FIRMWARE = "1.6.4"
 

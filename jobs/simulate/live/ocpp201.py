@@ -31,10 +31,11 @@ from ocpp.v201.enums import (
     TriggerReasonEnumType,
 )
 
-from jobs.simulate.fleet import HEARTBEAT_INTERVAL_S, StationDay, hardware, meter_samples
+from jobs.simulate.fleet import HEARTBEAT_INTERVAL_S, hardware, meter_samples
 from jobs.simulate.frames import MeterSample, iso_seconds
 from jobs.simulate.live.steps import Step, heartbeats
 from jobs.simulate.plan import RefusedPlan, SessionPlan
+from jobs.simulate.schedule import StationDay
 
 FIRMWARE = "2.0.1-4.2"
 Context = ReadingContextEnumType

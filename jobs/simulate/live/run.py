@@ -38,13 +38,14 @@ async def simulate_via_gateway(
     gateway_url: str | None = None,
     ocpp201_share: float = DEFAULT_OCPP201_SHARE,
     say: Callable[[str], None] | None = None,
+    since: date | None = None,
 ) -> SimulationResult:
     """Play the day through the gateway at `gateway_url`, or through one started here on a free port."""
     say = say or _print
     day = day or yesterday()
     live = plan_live_day(
         load_catalog(catalog_path), seed=seed, day=day, charge_points=charge_points,
-        bad_frame_share=bad_frame_share, ocpp201_share=ocpp201_share,
+        bad_frame_share=bad_frame_share, ocpp201_share=ocpp201_share, since=since,
     )  # fmt: skip
     on_201 = sum(script.protocol == OCPP201 for script in live.scripts)
     planted = ", ".join(f"{n} {kind}" for kind, n in live.planted.items()) or "none"

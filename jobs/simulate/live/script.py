@@ -10,17 +10,11 @@ from dataclasses import dataclass, replace
 from datetime import date
 from hashlib import blake2b
 
-from jobs.simulate.fleet import (
-    ExpectedSession,
-    SimulationResult,
-    StationDay,
-    expected_session,
-    numbered_sessions,
-    plan_fleet,
-)
+from jobs.simulate.fleet import ExpectedSession, SimulationResult, check_share, expected_session, numbered_sessions
 from jobs.simulate.live import badwire, ocpp16, ocpp201
 from jobs.simulate.live.steps import OCPP16, OCPP201, Step
 from jobs.simulate.plan import RefusedPlan
+from jobs.simulate.schedule import StationDay, plan_fleet
 from pipelines.catalog.models import Catalog
 
 DEFAULT_OCPP201_SHARE = 0.4
@@ -66,14 +60,14 @@ def plan_live_day(
     charge_points: int | None,
     bad_frame_share: float,
     ocpp201_share: float = DEFAULT_OCPP201_SHARE,
+    since: date | None = None,
 ) -> LiveDay:
     """Deterministic: the same plans as simulate_day for these arguments, as scripts for 1.6 and 2.0.1 clients."""
-    if not 0 <= bad_frame_share < 1:
-        raise ValueError(f"bad_frame_share must be in [0, 1), got {bad_frame_share}")
-    days = plan_fleet(catalog, seed=seed, day=day, charge_points=charge_points)
+    check_share(bad_frame_share)
+    days = plan_fleet(catalog, seed=seed, day=day, charge_points=charge_points, since=since)
     protocols = choose_protocols([d.charge_point.charge_point_id for d in days], seed, ocpp201_share)
     sessions = numbered_sessions(days, day)
-    tx_rng = random.Random(f"{seed}/transaction-ids")
+    tx_rng = random.Random(f"{seed}/{day}/transaction-ids")
     placeholders = {id(p): n for n, p in sessions if protocols[p.charge_point.charge_point_id] == OCPP16}
     station_ids = {id(p): _uuid(tx_rng) for _, p in sessions if id(p) not in placeholders}
     steps = {
@@ -84,7 +78,7 @@ def plan_live_day(
         for d in days
     }  # fmt: skip
     count = round(2 * sum(map(len, steps.values())) * bad_frame_share)  # each call and its answer reach the topic
-    kinds = Counter(badwire.plant(random.Random(f"{seed}/bad"), steps, protocols, count))
+    kinds = Counter(badwire.plant(random.Random(f"{seed}/{day}/bad"), steps, protocols, count))
     classes: Counter[str] = Counter()
     for kind, n in kinds.items():
         classes[badwire.KINDS[kind][0].value] += n

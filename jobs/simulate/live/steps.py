@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from jobs.simulate.fleet import StationDay
+from jobs.simulate.schedule import StationDay
 from pipelines.ingest.models import DeadLetterClass
 
 OCPP16 = "ocpp1.6"

@@ -5,10 +5,10 @@ from itertools import pairwise
 
 import pytest
 
-from jobs.simulate.fleet import plan_fleet
 from jobs.simulate.live import ocpp16
 from jobs.simulate.live.steps import OCPP16
 from jobs.simulate.plan import RefusedPlan, SessionPlan
+from jobs.simulate.schedule import plan_fleet
 from tests.unit.simulate.live.conftest import DAY, calls, schema_problems, sent_payload
 
 PLACEHOLDER = 424_242

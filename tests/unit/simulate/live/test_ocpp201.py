@@ -2,10 +2,10 @@
 
 import pytest
 
-from jobs.simulate.fleet import plan_fleet
 from jobs.simulate.live import ocpp201
 from jobs.simulate.live.steps import OCPP201
 from jobs.simulate.plan import RefusedPlan, SessionPlan
+from jobs.simulate.schedule import plan_fleet
 from pipelines.catalog.models import PowerType
 from tests.unit.simulate.live.conftest import DAY, calls, schema_problems, sent_payload
 
