@@ -72,9 +72,11 @@ def session(
     charge_min: int,
     park_min: int = 0,
     connector: int = 1,
+    verdict: str = "Accepted",
 ) -> list[bytes]:
-    """A whole session: start + confirmation, charging with meter values each 5 minutes, optional parking
-    (SuspendedEV) at the end, stop. Energy is spread evenly over the charging minutes."""
+    """A whole session: start + confirmation (the central system's `verdict` on the card), charging with meter
+    values each 5 minutes, optional parking (SuspendedEV) at the end, stop. Energy is spread evenly over the charging
+    minutes."""
     p = f"{cp}-{tx}"
     frames = [
         status(cp, start, f"{p}-s0", "Preparing", connector),
@@ -90,7 +92,7 @@ def session(
             start,
             "downstream",
             "StartTransaction",
-            [3, f"{p}-start", {"transactionId": tx, "idTagInfo": {"status": "Accepted"}}],
+            [3, f"{p}-start", {"transactionId": tx, "idTagInfo": {"status": verdict}}],
         ),
         status(cp, start, f"{p}-s1", "Charging", connector),
     ]
@@ -121,3 +123,10 @@ def session(
     )
     frames.append(status(cp, stop, f"{p}-s3", "Finishing", connector))
     return frames
+
+
+def unstopped(
+    cp: str, tx: int, tag: str, start: datetime, meter_start: int, energy_wh: int, *, charge_min: int, connector: int
+) -> list[bytes]:
+    """`session` without its ending (stop request, its answer, Finishing): a transaction the station never closed."""
+    return session(cp, tx, tag, start, meter_start, energy_wh, charge_min=charge_min, connector=connector)[:-3]
