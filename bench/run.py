@@ -30,7 +30,7 @@ from bench.traffic import bench_catalog, charge_point_ids, fleet, session_frames
 from infra.stack import embedded_stack
 from jobs.catalog_publish import publish_catalog
 from jobs.worker_process import start_worker, stop_worker
-from pipelines.config import Settings
+from pipelines.config import Settings, Topics
 from pipelines.hotpath.worker import HotPathWorker
 from pipelines.ingest.models import ChargingEvent, EventKind
 from pipelines.streaming import kafka
@@ -144,6 +144,15 @@ async def pipeline_rate(settings: Settings, frames: list[tuple[bytes, bytes]], s
     }
 
 
+def isolated_topics(settings: Settings, suffix: str) -> Settings:
+    """Settings whose topics are this stage's own, created here: its output must not become the worker's backlog."""
+    topics = settings.topics.model_dump()
+    own = Topics(**{name: value if name == "catalog_prefix" else f"{value}.{suffix}" for name, value in topics.items()})
+    isolated = settings.model_copy(update={"topics": own, "app_id": f"{settings.app_id}-{suffix}"})
+    ensure_topics(settings.kafka_bootstrap_servers, pipeline_topic_specs(isolated))
+    return isolated
+
+
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -229,7 +238,7 @@ def run(out: Path, charge_points: int, sessions_per_cp: int, samples: int) -> di
         }
         consume = report["baseline"]["broker_consume_per_s"]
         report["components"] = components(settings, report["baseline"])
-        hot = asyncio.run(hotpath_rate(settings, frames))
+        hot = asyncio.run(hotpath_rate(isolated_topics(settings, "hotpath"), frames))
         hot["ratio_to_raw_consume"] = hot["frames_per_s"] / consume
         report["hotpath"] = hot
         worker = start_worker(settings, state / "worker.log")
