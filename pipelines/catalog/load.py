@@ -135,8 +135,22 @@ class ExactNumberLoader(yaml.SafeLoader):
     """Safe YAML where numbers keep their text: floats become Decimal, and YAML 1.1 surprises stay strings.
 
     `22:00` (a base-60 integer in YAML 1.1) stays "22:00", `no`/`on` stay strings (only true/false are
-    booleans), and timestamps stay the text written so pydantic and the tariff parser judge them.
+    booleans), and timestamps stay the text written so pydantic and the tariff parser judge them. A key written
+    twice in one mapping is an error: YAML loaders otherwise keep the last, silently dropping a whole section.
     """
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[object, yaml.Node] = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if isinstance(key, str | int) and key in seen:
+                    line = seen[key].start_mark.line + 1
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key!r} (first on line {line})", key_node.start_mark
+                    )
+                seen[key] = key_node
+        return super().construct_mapping(node, deep=deep)
 
 
 def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal | str:

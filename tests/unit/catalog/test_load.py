@@ -255,3 +255,10 @@ def test_the_sample_has_each_tenants_operator_rules():
 
 def test_the_topic_list_names_every_catalog_kind():
     assert CATALOG_KINDS == KINDS
+
+
+def test_a_section_written_twice_is_an_error_not_a_silent_overwrite(tmp_path):
+    path = tmp_path / "catalog.yaml"
+    path.write_text("tenants: []\nsites: []\ntenants:\n- {tenant_id: t}\n")
+    with pytest.raises(CatalogError, match=r"line 3, column 1: .*duplicate key 'tenants' \(first on line 1\)"):
+        load_catalog(path)
