@@ -16,6 +16,7 @@ import yaml
 
 from bench.rating import COMPLEX, sessions
 from bench.traffic import driver_tag
+from pipelines.catalog.load import ExactNumberLoader
 from pipelines.config import Settings
 from pipelines.streaming import kafka
 from pipelines.streaming.codec import encoder
@@ -24,41 +25,31 @@ from pipelines.warehouse.client import connect
 COMPLEX_SITE = "BENCH-COMPLEX"
 
 
-def complex_site_catalog(charge_points: list[str]) -> str:
-    """Catalog YAML (to append to bench_catalog's) with a site priced by bench/rating.py's complex tariff."""
+def with_complex_site(base_yaml: str, charge_points: list[str]) -> str:
+    """The catalog YAML `base_yaml` plus a site priced by bench/rating.py's complex tariff on `charge_points`."""
 
     class Dumper(yaml.SafeDumper):
         pass
 
-    Dumper.add_representer(
-        Decimal, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:float", str(value))
-    )
-    tariff = {
-        **COMPLEX,
-        "id": "BENCH-COMPLEX",
-        "tenant_id": "bench",
-        "country_code": "DE",
-        "party_id": "BEN",
-        "type": "REGULAR",
-        "last_updated": "2026-10-01T00:00:00Z",
-    }
-    site = {
-        "site_id": COMPLEX_SITE,
-        "tenant_id": "bench",
-        "name": "Bench complex",
-        "time_zone": "Europe/Berlin",
-        "default_tariff_id": "BENCH-COMPLEX",
-    }
-    chargers = [
-        {
-            "charge_point_id": cp,
-            "tenant_id": "bench",
-            "site_id": COMPLEX_SITE,
-            "connectors": [{"connector_id": 1, "power_type": "DC", "max_power_kw": 150}],
-        }
+    def decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
+        return dumper.represent_scalar("tag:yaml.org,2002:float", str(value))
+
+    Dumper.add_representer(Decimal, decimal)
+    catalog = yaml.load(base_yaml, Loader=ExactNumberLoader)
+    catalog["tariffs"].append(
+        {**COMPLEX, "id": "BENCH-COMPLEX", "tenant_id": "bench", "country_code": "DE", "party_id": "BEN",
+         "type": "REGULAR", "last_updated": "2026-10-01T00:00:00Z"}
+    )  # fmt: skip
+    catalog["sites"].append(
+        {"site_id": COMPLEX_SITE, "tenant_id": "bench", "name": "Bench complex", "time_zone": "Europe/Berlin",
+         "default_tariff_id": "BENCH-COMPLEX"}
+    )  # fmt: skip
+    catalog["chargers"] += [
+        {"charge_point_id": cp, "tenant_id": "bench", "site_id": COMPLEX_SITE,
+         "connectors": [{"connector_id": 1, "power_type": "DC", "max_power_kw": 150}]}
         for cp in charge_points
-    ]
-    return yaml.dump({"sites": [site], "chargers": chargers, "tariffs": [tariff]}, Dumper=Dumper, sort_keys=False)
+    ]  # fmt: skip
+    return yaml.dump(catalog, Dumper=Dumper, sort_keys=False)
 
 
 async def agent_rate(settings: Settings, charge_points: list[str], prefix: str, count: int) -> dict[str, float]:

@@ -23,7 +23,7 @@ from bench import dashboard as dashboard_bench
 from bench import exports as exports_bench
 from bench.gateway import gateway_rate
 from bench.rating import rating_rates
-from bench.rating_agent import agent_rates, complex_site_catalog
+from bench.rating_agent import agent_rates, with_complex_site
 from bench.rerate import rerate_rate
 from bench.sessions import sessions_rate
 from bench.traffic import bench_catalog, charge_point_ids, fleet, session_frames
@@ -213,12 +213,8 @@ def run(out: Path, charge_points: int, sessions_per_cp: int, samples: int) -> di
     pipe_frames = list(fleet(pipe_cps, sessions_per_cp, samples, prefix="PIPE"))
     catalog = state / "bench-catalog.yaml"
     agent_cps, complex_cps = charge_point_ids("AGENT", 50), charge_point_ids("CPLX", 50)
-    catalog.write_text(
-        bench_catalog(
-            charge_point_ids("BENCH", charge_points) + charge_point_ids("PIPE", pipe_cps) + [LATENCY_CP] + agent_cps
-        )
-        + complex_site_catalog(complex_cps)
-    )
+    fleet_cps = charge_point_ids("BENCH", charge_points) + charge_point_ids("PIPE", pipe_cps) + [LATENCY_CP]
+    catalog.write_text(with_complex_site(bench_catalog(fleet_cps + agent_cps), complex_cps))
     report: dict = {
         "machine": {"cpus": __import__("os").cpu_count(), "python": sys.version.split()[0]},
         "frames": len(frames),
