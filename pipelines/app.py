@@ -1,4 +1,5 @@
-"""The Faust app: per-session agents (rating, benefits, notify) plus the batch services the worker hosts.
+"""The Faust app: per-session agents (rating, benefits, notify, flags, wallets, payments, refunds) plus the batch
+services the worker hosts (hot path, station watch, warehouse sink, catalog follower).
 
 Agents run at the rate of sessions; the frame-rate work (ingest, sessions) and the warehouse sink run as
 batch consumers inside the same worker process, as Faust tasks, because Faust's per-event loop cannot
@@ -75,7 +76,8 @@ def create_app(settings: Settings, *, web: bool = False) -> faust.App:
     flags_topic = app.topic(topics.flags, key_type=bytes, value_type=bytes)
     blocklist_topic = app.topic(f"{topics.catalog_prefix}blocklist", key_type=bytes, value_type=bytes)
     app.list_offsets_exact = settings.broker_list_offsets_exact
-    # Per account: its monthly grants and voucher ledgers (pipelines/rating/usage.py), keyed like priced_topic.
+    # Per account: its grants per day, the month's sums and voucher ledgers (pipelines/rating/usage.py), keyed like
+    # priced_topic.
     usage = app.Table("account-usage", partitions=settings.partitions, key_type=bytes, value_type=bytes)
     catalog = CatalogFollower(settings)
     add_health_pages(app, catalog.ready.is_set)
