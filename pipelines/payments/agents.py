@@ -17,8 +17,8 @@ from pipelines.payments.models import REFUSED, PaymentRequest, PaymentResult
 from pipelines.payments.route import refund_settlement, wallet_command
 from pipelines.payments.service import process, refusal_dead_letter, reply_result
 from pipelines.streaming.codec import decoder, encoder
+from pipelines.wallets.agents import decoded
 from pipelines.wallets.models import wallet_key
-from pipelines.wallets.route import undecodable
 
 
 def attach_payment_agents(app: faust.App, settings: Settings, gateway: PaymentGateway | None = None) -> None:
@@ -46,22 +46,20 @@ def attach_payment_agents(app: faust.App, settings: Settings, gateway: PaymentGa
     @app.agent(requests)
     async def payment_service(stream: faust.StreamT) -> None:
         async for raw in stream:
-            try:
-                request = decode_request(raw)
-            except Exception as error:  # a foreign record: dead-lettered (card-like runs masked), never a crash
-                letter = undecodable("payments", topics.payment_requests, raw, error, datetime.now(UTC))
-                await dead_letters.send(key=letter.dead_letter_id.encode(), value=encode_dead_letter(letter))
+            request = await decoded(
+                decode_request, raw, stage="payments", topic=topics.payment_requests, dead_letters=dead_letters
+            )
+            if request is None:
                 continue
             await publish(await process(request, adapter, late, now=lambda: datetime.now(UTC)))
 
     @app.agent(results)
     async def payment_outcomes(stream: faust.StreamT) -> None:
         async for raw in stream:
-            try:
-                result = decode_result(raw)
-            except Exception as error:  # a foreign record: dead-lettered, never a crash
-                letter = undecodable("payments", topics.payment_results, raw, error, datetime.now(UTC))
-                await dead_letters.send(key=letter.dead_letter_id.encode(), value=encode_dead_letter(letter))
+            result = await decoded(
+                decode_result, raw, stage="payments", topic=topics.payment_results, dead_letters=dead_letters
+            )
+            if result is None:
                 continue
             command, settlement = wallet_command(result), refund_settlement(result)
             if command is not None:

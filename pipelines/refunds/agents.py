@@ -12,8 +12,8 @@ from pipelines.catalog.follower import CatalogFollower
 from pipelines.config import Settings
 from pipelines.refunds.route import apply_request
 from pipelines.streaming.codec import decoder, encoder
+from pipelines.wallets.agents import decoded
 from pipelines.wallets.models import wallet_key
-from pipelines.wallets.route import undecodable
 
 
 def attach_refund_agents(app: faust.App, settings: Settings, catalog: CatalogFollower) -> None:
@@ -33,14 +33,12 @@ def attach_refund_agents(app: faust.App, settings: Settings, catalog: CatalogFol
     async def refunds(stream: faust.StreamT) -> None:
         await catalog.ready.wait()
         async for raw in stream:
-            now = datetime.now(UTC)
-            try:
-                request = decode_request(raw)
-            except Exception as error:  # a foreign record: dead-lettered, never a crash
-                letter = undecodable("refunds", topics.refund_requests, raw, error, now)
-                await dead_letters.send(key=letter.dead_letter_id.encode(), value=encode_dead_letter(letter))
+            request = await decoded(
+                decode_request, raw, stage="refunds", topic=topics.refund_requests, dead_letters=dead_letters
+            )
+            if request is None:
                 continue
-            effects = apply_request(table, request, catalog.view, now=now)
+            effects = apply_request(table, request, catalog.view, now=datetime.now(UTC))
             for event in effects.events:
                 await events.send(key=event.session_id.encode(), value=encode_event(event))
             if effects.wallet is not None:

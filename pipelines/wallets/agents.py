@@ -8,7 +8,9 @@ sends entries to wallet.ledger, auto top-ups to payments.requests and low-balanc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import faust
 
@@ -17,6 +19,19 @@ from pipelines.config import Settings
 from pipelines.streaming.codec import decoder, encoder
 from pipelines.wallets.models import wallet_key
 from pipelines.wallets.route import apply_command, session_charge, undecodable
+
+
+async def decoded(
+    decode: Callable[[bytes], Any], raw: bytes, *, stage: str, topic: str, dead_letters: faust.TopicT
+) -> Any | None:
+    """The record in `raw`, or None once it is dead-lettered (card-like runs masked): a foreign record on a money
+    topic never crashes an agent."""
+    try:
+        return decode(raw)
+    except Exception as error:
+        letter = undecodable(stage, topic, raw, error, datetime.now(UTC))
+        await dead_letters.send(key=letter.dead_letter_id.encode(), value=encoder("DeadLetter")(letter))
+        return None
 
 
 def attach_wallet_agents(app: faust.App, settings: Settings, catalog: CatalogFollower) -> None:
@@ -46,14 +61,12 @@ def attach_wallet_agents(app: faust.App, settings: Settings, catalog: CatalogFol
     async def wallet(stream: faust.StreamT) -> None:
         await catalog.ready.wait()
         async for raw in stream:
-            now = datetime.now(UTC)
-            try:
-                command = decode_command(raw)
-            except Exception as error:  # a foreign record: dead-lettered, never a crash
-                letter = undecodable("wallet", topics.wallet_commands, raw, error, now)
-                await dead_letters.send(key=letter.dead_letter_id.encode(), value=encode_dead_letter(letter))
+            command = await decoded(
+                decode_command, raw, stage="wallet", topic=topics.wallet_commands, dead_letters=dead_letters
+            )
+            if command is None:
                 continue
-            effects = apply_command(wallets, command, catalog.view, now=now)
+            effects = apply_command(wallets, command, catalog.view, now=datetime.now(UTC))
             key = wallet_key(command.tenant_id, command.account_id)
             for entry in effects.entries:
                 await ledger.send(key=key, value=encode_entry(entry))
