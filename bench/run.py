@@ -17,6 +17,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import orjson
 from aiokafka import TopicPartition
 
 from bench import dashboard as dashboard_bench
@@ -75,6 +76,33 @@ async def consume_all(settings: Settings, topic: str, partitions: int, expected:
         return time.perf_counter() - started
     finally:
         await reader.stop()
+
+
+async def relay_all(settings: Settings, source: str, target: str, partitions: int, expected: int) -> float:
+    """The least a Python stage can do that turns each input record into an output record: consume, JSON decode,
+    JSON encode, produce (batched, every batch awaited). The hot path's ceiling on this machine, before any work."""
+    reader = kafka.consumer(settings, group_id=None)
+    producer = kafka.producer(settings)
+    await reader.start()
+    await producer.start()
+    try:
+        tps = [TopicPartition(source, p) for p in range(partitions)]
+        reader.assign(tps)
+        await reader.seek_to_beginning(*tps)
+        seen, started = 0, time.perf_counter()
+        while seen < expected:
+            batches = await reader.getmany(timeout_ms=1000, max_records=5000)
+            items = [
+                (tp.partition, message.key, orjson.dumps(orjson.loads(message.value or b"null")))
+                for tp, messages in batches.items()
+                for message in messages
+            ]
+            seen += len(items)
+            await asyncio.gather(*await kafka.send_to_partitions(producer, target, items))
+        return time.perf_counter() - started
+    finally:
+        await reader.stop()
+        await producer.stop()
 
 
 def clickhouse_insert(settings: Settings, rows: int) -> float:
@@ -220,22 +248,26 @@ def run(out: Path, charge_points: int, sessions_per_cp: int, samples: int) -> di
         "frames": len(frames),
     }
     with embedded_stack(settings, state):
-        ensure_topics(settings.kafka_bootstrap_servers, [*pipeline_topic_specs(settings), TopicSpec("bench.raw", 4)])
+        raw_topics = [TopicSpec("bench.raw", 4), TopicSpec("bench.relay", 4)]
+        ensure_topics(settings.kafka_bootstrap_servers, [*pipeline_topic_specs(settings), *raw_topics])
         apply_migrations(connect(settings), REPO / "schemas" / "clickhouse", settings.clickhouse_database)
         asyncio.run(publish_catalog(settings, catalog))
         produce_s = asyncio.run(produce_all(settings, "bench.raw", frames, 4))
         consume_s = asyncio.run(consume_all(settings, "bench.raw", 4, len(frames)))
+        relay_s = asyncio.run(relay_all(settings, "bench.raw", "bench.relay", 4, len(frames)))
         insert_rows = 200_000
         insert_s = clickhouse_insert(settings, insert_rows)
         report["baseline"] = {
             "broker_produce_per_s": len(frames) / produce_s,
             "broker_consume_per_s": len(frames) / consume_s,
+            "python_relay_per_s": len(frames) / relay_s,
             "clickhouse_insert_rows_per_s": insert_rows / insert_s,
         }
         consume = report["baseline"]["broker_consume_per_s"]
         report["components"] = components(settings, report["baseline"])
         hot = asyncio.run(hotpath_rate(isolated_topics(settings, "hotpath"), frames))
         hot["ratio_to_raw_consume"] = hot["frames_per_s"] / consume
+        hot["ratio_to_python_relay"] = hot["frames_per_s"] / report["baseline"]["python_relay_per_s"]
         report["hotpath"] = hot
         worker = start_worker(settings, state / "worker.log")
         try:
@@ -278,11 +310,12 @@ def render(report: dict) -> str:
     rows = [
         ("broker produce (records/s)", f"{b['broker_produce_per_s']:,.0f}", "baseline"),
         ("broker consume (records/s)", f"{b['broker_consume_per_s']:,.0f}", "baseline"),
+        ("Python relay: consume, JSON, produce (records/s)", f"{b['python_relay_per_s']:,.0f}", "baseline"),
         ("ClickHouse insert via HTTP (rows/s)", f"{b['clickhouse_insert_rows_per_s']:,.0f}", "baseline"),
         (
             "hot path ingest+sessions (frames/s)",
             f"{h['frames_per_s']:,.0f}",
-            f"{h['ratio_to_raw_consume']:.2f} x consume",
+            f"{h['ratio_to_raw_consume']:.2f} x consume, {h['ratio_to_python_relay']:.2f} x relay",
         ),
         (
             "pipeline frames in -> rated sessions (frames/s)",
