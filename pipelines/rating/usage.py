@@ -8,6 +8,10 @@ voucher. A session reads and rewrites one day's grants and the month's day sums,
 thousands of sessions a month never rewrites a value that grows with the month (one such value per session
 was quadratic, and would outgrow a Kafka record). Every key belongs to one account (a token voucher's token
 has one account), so all of them live in the partition of that account's sessions.
+
+`tenant/account/months` lists the months the account has keys for, so that a month falling out of the last
+RETAINED_MONTHS (counted back from the newest) is deleted with its days: the table, its changelog and the time
+a worker needs to recover it stay bounded per account instead of growing every day for as long as it runs.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ from pipelines.rating.models import RatedSession
 FORMAT = 2  # 1 kept a month's grants under the month key; nothing was deployed with it
 Table = MutableMapping[bytes, bytes]
 DayTallies = dict[str, Tally]  # YYYY-MM-DD -> the day's sessions summed
+# The newest month with usage and the two before it: corrections arrive within hours, stations that were offline
+# upload within days. A session older than that is rated as the first of its month once its month is pruned.
+RETAINED_MONTHS = 3
 
 
 def partition_key(rated: RatedSession) -> bytes:
@@ -47,6 +54,10 @@ def month_key(tenant_id: str, account_id: str, month: str) -> bytes:
 
 def day_key(tenant_id: str, account_id: str, day: str) -> bytes:
     return f"{tenant_id}/{account_id}/{day}".encode()
+
+
+def months_key(tenant_id: str, account_id: str) -> bytes:
+    return f"{tenant_id}/{account_id}/months".encode()
 
 
 def voucher_key(tenant_id: str, code: str) -> bytes:
@@ -95,10 +106,42 @@ def write_usage(table: Table, rated: RatedSession, usage: AccountUsage, delta: U
         sum((grant.included_wh for grant in after.grants), Decimal(0)),
     )
     table[month_key(tenant, account, usage.month)] = encode_tallies(tallies)
+    _prune_months(table, tenant, account, usage.month)
     before = delta.previous.vouchers if delta.previous else ()
     codes = {code for code, _ in (*before, *delta.grant.vouchers)}
     for code in sorted(codes):
         table[voucher_key(tenant, code)] = encode_spent(after.spent.get(code, {}))
+
+
+def _prune_months(table: Table, tenant: str, account: str, written: str) -> None:
+    """Record `written` in the account's month list and delete the months older than the retained ones, with
+    their days; never the month just written, so a redelivered late session finds the usage it wrote."""
+    held = decode_months(table.get(months_key(tenant, account)))
+    months = held | {written}
+    horizon = month_before(max(months), RETAINED_MONTHS - 1)
+    stale = {month for month in months if month < horizon and month != written}
+    for month in sorted(stale):
+        for day in decode_tallies(table.get(month_key(tenant, account, month))):
+            if day_key(tenant, account, day) in table:
+                del table[day_key(tenant, account, day)]
+        if month_key(tenant, account, month) in table:
+            del table[month_key(tenant, account, month)]
+    if months - stale != held:
+        table[months_key(tenant, account)] = encode_months(months - stale)
+
+
+def month_before(month: str, count: int) -> str:
+    """YYYY-MM `count` months before `month`."""
+    index = int(month[:4]) * 12 + int(month[5:7]) - 1 - count
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def encode_months(months: set[str]) -> bytes:
+    return orjson.dumps({"format": FORMAT, "months": sorted(months)})
+
+
+def decode_months(raw: bytes | None) -> set[str]:
+    return set() if raw is None else set(_body(raw)["months"])
 
 
 def encode_tallies(tallies: DayTallies) -> bytes:
