@@ -113,7 +113,7 @@ def wait_listening(port: int, process: subprocess.Popen, log_path: Path, timeout
 
 async def published(settings: Settings) -> int:
     tps = [TopicPartition(settings.topics.inbound, p) for p in range(settings.partitions)]
-    ends = await log_end_offsets(settings.kafka_bootstrap_servers, tps, settings.broker_list_offsets_exact)
+    ends = await log_end_offsets(settings, tps, settings.broker_list_offsets_exact)
     return sum(ends.values())
 
 

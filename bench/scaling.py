@@ -72,7 +72,7 @@ async def topic_size(settings: Settings, topic: str) -> dict[str, int]:
     try:
         partitions = sorted(consumer.partitions_for_topic(topic) or await _partitions(consumer, topic))
         tps = [TopicPartition(topic, p) for p in partitions]
-        ends = await log_end_offsets(settings.kafka_bootstrap_servers, tps, settings.broker_list_offsets_exact)
+        ends = await log_end_offsets(settings, tps, settings.broker_list_offsets_exact)
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         records = size = 0

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from aiokafka import AIOKafkaProducer
-
 from pipelines.catalog.load import catalog_records, load_catalog
 from pipelines.config import Settings
+from pipelines.streaming import kafka
 from pipelines.warehouse.dimensions import publish_dimensions
 
 
@@ -16,7 +15,7 @@ async def publish_catalog(settings: Settings, path: Path) -> dict[str, int]:
     """Publish every entity of the file; returns how many per kind. Raises CatalogError listing all problems."""
     catalog = load_catalog(path)
     records = catalog_records(catalog)
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all")
+    producer = kafka.producer(settings)
     await producer.start()
     counts: dict[str, int] = {}
     try:

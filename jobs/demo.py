@@ -39,7 +39,9 @@ def run_demo(settings: Settings, *, charge_points: int, seed: int, minutes: floa
         shutil.rmtree(settings.state_dir / "warehouse", ignore_errors=True)
     with embedded_stack(settings, settings.state_dir):
         say(f"embedded stack up: broker {settings.kafka_bootstrap_servers}, warehouse {settings.clickhouse_url}")
-        ensure_topics(settings.kafka_bootstrap_servers, pipeline_topic_specs(settings))
+        ensure_topics(
+            settings.kafka_bootstrap_servers, pipeline_topic_specs(settings), security=settings.kafka_security
+        )
         applied = apply_migrations(connect(settings), REPO / "schemas" / "clickhouse", settings.clickhouse_database)
         say(f"topics ready, {len(applied)} migration(s) applied")
         counts = asyncio.run(publish_catalog(settings, catalog))

@@ -28,9 +28,7 @@ def stage_groups(settings: Settings) -> dict[str, list[str]]:
 async def total_lag(settings: Settings) -> int:
     lag = 0
     for group, topics in stage_groups(settings).items():
-        per_topic = await consumer_lag(
-            settings.kafka_bootstrap_servers, group, topics, settings.broker_list_offsets_exact
-        )
+        per_topic = await consumer_lag(settings, group, topics, settings.broker_list_offsets_exact)
         lag += sum(per_topic.values())
     return lag
 

@@ -42,7 +42,7 @@ TABLE_STORES = {"memory": "memory://", "rocksdb": "rocksdb://"}
 class App(faust.App):
     """Faust's App on the short-fetch transport (see pipelines/streaming/faust_transport.py)."""
 
-    list_offsets_exact = True  # False: table recovery takes log ends from a fetch (Tansu, EMBEDDED.md)
+    settings: Settings | None = None  # the transport's own offset lookups: TLS/SASL, and whether to trust ListOffsets
 
     def _new_transport(self) -> faust_transport.Transport:
         return faust_transport.Transport(self.conf.broker_consumer, self)
@@ -75,7 +75,7 @@ def create_app(settings: Settings, *, web: bool = False) -> faust.App:
     costs_topic = app.topic(topics.sessions_costs, key_type=bytes, value_type=bytes)
     flags_topic = app.topic(topics.flags, key_type=bytes, value_type=bytes)
     blocklist_topic = app.topic(f"{topics.catalog_prefix}blocklist", key_type=bytes, value_type=bytes)
-    app.list_offsets_exact = settings.broker_list_offsets_exact
+    app.settings = settings
     # Per account: its grants per day, the month's sums and voucher ledgers (pipelines/rating/usage.py), keyed like
     # priced_topic.
     usage = app.Table("account-usage", partitions=settings.partitions, key_type=bytes, value_type=bytes)

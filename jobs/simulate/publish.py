@@ -7,9 +7,9 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 
-from aiokafka import AIOKafkaProducer
-
 from jobs.simulate.frames import SimFrame
+from pipelines.config import Settings
+from pipelines.streaming import kafka
 
 BATCH_FRAMES = 2_000
 MAX_PACED_BATCH_SIM_SECONDS = 1.0  # when paced, a batch covers at most this much simulated time x speedup
@@ -36,14 +36,14 @@ def paced_batches(
 
 async def publish(
     frames: Sequence[SimFrame],
-    bootstrap: str,
+    settings: Settings,
     topic: str,
     *,
     speedup: float | None,
     progress: Callable[[int, datetime], None] | None = None,
 ) -> int:
     """Send every frame (key = charge point id) in order; one await per batch, not per record. Returns the count."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20, max_batch_size=1 << 20)
+    producer = kafka.producer(settings, linger_ms=20)
     await producer.start()
     sent = 0
     started = time.monotonic()

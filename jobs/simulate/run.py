@@ -40,7 +40,5 @@ async def simulate_and_publish(
             last[0] = now
             print(f"[simulate] {sent:,}/{total:,} frames sent, simulated clock {simulated_at}", flush=True)
 
-    await publish(
-        result.frames, settings.kafka_bootstrap_servers, settings.topics.inbound, speedup=speedup, progress=progress
-    )
+    await publish(result.frames, settings, settings.topics.inbound, speedup=speedup, progress=progress)
     return result

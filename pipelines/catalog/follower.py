@@ -38,9 +38,7 @@ class CatalogFollower:
             partitions = [TopicPartition(topic, 0) for topic in self.topics]
             reader.assign(partitions)
             await reader.seek_to_beginning(*partitions)
-            ends = await log_end_offsets(
-                self.settings.kafka_bootstrap_servers, partitions, self.settings.broker_list_offsets_exact
-            )
+            ends = await log_end_offsets(self.settings, partitions, self.settings.broker_list_offsets_exact)
             pending = {tp for tp, end in ends.items() if end > 0}
             if not pending:
                 self.ready.set()

@@ -128,9 +128,7 @@ class HotPathWorker:
             return
         topic = self.topics.session_state
         tps = [TopicPartition(topic, p) for p in partitions]
-        ends = await log_end_offsets(
-            self.settings.kafka_bootstrap_servers, tps, self.settings.broker_list_offsets_exact
-        )
+        ends = await log_end_offsets(self.settings, tps, self.settings.broker_list_offsets_exact)
         todo = {tp: end for tp, end in ends.items() if end > 0}
         if not todo:
             return

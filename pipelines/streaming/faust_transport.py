@@ -4,7 +4,8 @@ Faust hard-codes `fetch_max_wait_ms=1500`. A broker that wakes waiting fetches w
 makes that harmless; the embedded Tansu holds every empty fetch for the full wait, which measured as ~0.75 s
 median added to each Faust hop. The same wait as our own batch consumers keeps a session's latency low.
 Faust's table recovery reads a changelog up to the end offsets ListOffsets reports, which Tansu gives one
-batch short (EMBEDDED.md); unless the app trusts the broker, they come from pipelines/streaming/offsets.py.
+batch short (EMBEDDED.md); unless the app's settings trust the broker, they come from
+pipelines/streaming/offsets.py, with the same TLS/SASL as every other client.
 """
 
 from __future__ import annotations
@@ -26,12 +27,11 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         return consumer
 
     async def _highwaters(self, partitions: list[TP]) -> Mapping[TP, int]:
-        if getattr(self.app, "list_offsets_exact", True) or self.consumer.in_transaction:
+        settings = getattr(self.app, "settings", None)
+        if settings is None or settings.broker_list_offsets_exact or self.consumer.in_transaction:
             return await super()._highwaters(partitions)
-        transport = self.transport
-        servers = ",".join(faust_aiokafka.server_list(transport.url, transport.default_port))  # type: ignore[attr-defined]
         wanted = {aiokafka.TopicPartition(tp.topic, tp.partition): tp for tp in partitions}
-        ends = await log_end_offsets(servers, wanted, exact_list_offsets=False)
+        ends = await log_end_offsets(settings, wanted, exact_list_offsets=False)
         return {wanted[tp]: end for tp, end in ends.items()}
 
 

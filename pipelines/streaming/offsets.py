@@ -4,6 +4,7 @@ Tansu answers ListOffsets(latest) with the base offset of the last record batch,
 offset (EMBEDDED.md), so end_offsets() comes up short there. The high watermark in a Fetch response is
 right: when the broker is not trusted (Settings.broker_list_offsets_exact is False) we seek to the
 reported end, fetch once per partition and take the high watermark. A real Kafka is asked directly.
+Clients come from pipelines/streaming/kafka.py, so they carry the configured TLS/SASL.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from pipelines.config import Settings
+from pipelines.streaming import kafka
 
 FETCH_TIMEOUT_S = 10.0
 _CONSUMER_OPTIONS: dict[str, object] = {
@@ -27,13 +31,13 @@ class OffsetsError(RuntimeError):
 
 
 async def log_end_offsets(
-    bootstrap: str, topic_partitions: Iterable[TopicPartition], exact_list_offsets: bool
+    settings: Settings, topic_partitions: Iterable[TopicPartition], exact_list_offsets: bool
 ) -> dict[TopicPartition, int]:
     """Log-end offset (next offset to be written) of each partition."""
     partitions = list(topic_partitions)
     if not partitions:
         return {}
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, **_CONSUMER_OPTIONS)
+    consumer = kafka.consumer(settings, group_id=None, **_CONSUMER_OPTIONS)
     await consumer.start()
     try:
         return await _end_offsets(consumer, partitions, exact_list_offsets)
@@ -74,11 +78,11 @@ async def _partitions_of(consumer: AIOKafkaConsumer, topics: list[str]) -> list[
 
 
 async def consumer_lag(
-    bootstrap: str, group_id: str, topics: Iterable[str], exact_list_offsets: bool
+    settings: Settings, group_id: str, topics: Iterable[str], exact_list_offsets: bool
 ) -> dict[str, int]:
     """Records not yet committed by group_id, summed per topic (uncommitted partitions count from the start)."""
     names = list(topics)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False)
+    consumer = kafka.consumer(settings, group_id=group_id)
     await consumer.start()
     try:
         partitions = await _partitions_of(consumer, names)
@@ -86,7 +90,7 @@ async def consumer_lag(
         starts = await consumer.beginning_offsets(partitions)
     finally:
         await consumer.stop()
-    ends = await log_end_offsets(bootstrap, partitions, exact_list_offsets)
+    ends = await log_end_offsets(settings, partitions, exact_list_offsets)
     lag: dict[str, int] = defaultdict(int, dict.fromkeys(names, 0))
     for tp in partitions:
         position = committed[tp] if committed[tp] is not None else starts[tp]

@@ -33,7 +33,7 @@ def notifications_on_topic(p: PipelineUnderTest) -> list:
     async def read() -> list:
         s = p.settings
         tps = [TopicPartition(s.topics.notifications, n) for n in range(s.partitions)]
-        ends = await log_end_offsets(s.kafka_bootstrap_servers, tps, s.broker_list_offsets_exact)
+        ends = await log_end_offsets(s, tps, s.broker_list_offsets_exact)
         reader = kafka.consumer(s, group_id=None)
         await reader.start()
         try:

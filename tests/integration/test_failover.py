@@ -101,7 +101,7 @@ def _drain(pipeline: PipelineUnderTest, base: Path) -> None:
 
 
 async def _lag(settings: Settings, group: str, topics: list[str]) -> dict[str, int]:
-    lag = await consumer_lag(settings.kafka_bootstrap_servers, group, topics, settings.broker_list_offsets_exact)
+    lag = await consumer_lag(settings, group, topics, settings.broker_list_offsets_exact)
     return {topic: n for topic, n in lag.items() if n}
 
 
@@ -130,7 +130,7 @@ def reference(
     """The same frames through one undisturbed worker."""
     pipeline = _pipeline(broker, warehouse_url, tmp_path_factory.mktemp("reference")).start()
     try:
-        asyncio.run(publish(day.frames, broker, pipeline.settings.topics.inbound, speedup=None))
+        asyncio.run(publish(day.frames, pipeline.settings, pipeline.settings.topics.inbound, speedup=None))
         pipeline.drain(timeout_s=180)
         return Outcome(_snapshot(pipeline))
     finally:
@@ -157,10 +157,10 @@ def failover(
         hotpath_group = f"{settings.app_id}-hotpath"
         before = _wait_members(settings, hotpath_group, 3)
         half = len(day.frames) // 2
-        asyncio.run(publish(day.frames[:half], broker, settings.topics.inbound, speedup=None))
+        asyncio.run(publish(day.frames[:half], settings, settings.topics.inbound, speedup=None))
         pipeline.wait_rows("SELECT count() > 0 FROM sessions_current", [(1,)], timeout_s=90)
         stop_worker(others[0], kill=True)
-        asyncio.run(publish(day.frames[half:], broker, settings.topics.inbound, speedup=None))
+        asyncio.run(publish(day.frames[half:], settings, settings.topics.inbound, speedup=None))
         _drain(pipeline, base)
         assert others[1].poll() is None, (base / "w2" / "worker.log").read_text()[-4000:]
         after = _wait_members(settings, hotpath_group, 2)

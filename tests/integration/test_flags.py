@@ -141,7 +141,7 @@ def records(p: PipelineUnderTest, topic: str, partitions: int) -> list:
     async def read() -> list:
         s = p.settings
         tps = [TopicPartition(topic, n) for n in range(partitions)]
-        ends = await log_end_offsets(s.kafka_bootstrap_servers, tps, s.broker_list_offsets_exact)
+        ends = await log_end_offsets(s, tps, s.broker_list_offsets_exact)
         reader = kafka.consumer(s, group_id=None)
         await reader.start()
         try:

@@ -353,12 +353,12 @@ async def test_shutdown_delivers_every_buffered_frame(settings: Settings, tmp_pa
     own = settings.model_copy(update={"state_dir": tmp_path})
     topic = own.topics.inbound
     tps = [TopicPartition(topic, p) for p in range(own.partitions)]
-    before = sum((await log_end_offsets(own.kafka_bootstrap_servers, tps, own.broker_list_offsets_exact)).values())
+    before = sum((await log_end_offsets(own, tps, own.broker_list_offsets_exact)).values())
     async with serve(own, "127.0.0.1", 0) as short_lived, Station(short_lived.url, "GW-006", OCPP16) as station:
         for _ in range(200):
             await station.call(call16.Heartbeat())
     stats = short_lived.stats()
-    after = sum((await log_end_offsets(own.kafka_bootstrap_servers, tps, own.broker_list_offsets_exact)).values())
+    after = sum((await log_end_offsets(own, tps, own.broker_list_offsets_exact)).values())
     assert stats["delivered"] == 400 and stats["failed"] == 0
     assert after - before == 400
 

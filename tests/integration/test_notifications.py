@@ -74,7 +74,7 @@ def read_topic(p: PipelineUnderTest, topic: str, record: str) -> list[Any]:
     async def read() -> list[Any]:
         s = p.settings
         tps = [TopicPartition(topic, n) for n in range(s.partitions)]
-        ends = await log_end_offsets(s.kafka_bootstrap_servers, tps, s.broker_list_offsets_exact)
+        ends = await log_end_offsets(s, tps, s.broker_list_offsets_exact)
         reader = kafka.consumer(s, group_id=None)
         await reader.start()
         try:

@@ -23,7 +23,7 @@ def test_every_simulated_session_is_rated_with_exactly_its_metered_energy(
     day = simulate_day(load_catalog(SAMPLE), seed=11, day=DAY, charge_points=6, bad_frame_share=0.01)
     pipeline = PipelineUnderTest(broker, warehouse_url, tmp_path, catalog=SAMPLE).start()
     try:
-        asyncio.run(publish(day.frames, broker, pipeline.settings.topics.inbound, speedup=None))
+        asyncio.run(publish(day.frames, pipeline.settings, pipeline.settings.topics.inbound, speedup=None))
         pipeline.drain(timeout_s=180)
         rated = dict(pipeline.rows("SELECT session_id, energy_wh FROM sessions_current"))
         assert rated == {s.session_id: Decimal(s.energy_wh) for s in day.expected}

@@ -65,7 +65,7 @@ def redeliver(p: PipelineUnderTest, topic: str, key: str) -> None:
     async def copy() -> None:
         s = p.settings
         tps = [TopicPartition(topic, n) for n in range(s.partitions)]
-        ends = await log_end_offsets(s.kafka_bootstrap_servers, tps, s.broker_list_offsets_exact)
+        ends = await log_end_offsets(s, tps, s.broker_list_offsets_exact)
         reader, writer = kafka.consumer(s, group_id=None), kafka.producer(s)
         await reader.start()
         await writer.start()

@@ -83,7 +83,7 @@ class SendRunner:
         await reader.start()
         try:
             tps = [TopicPartition(s.topics.notification_deliveries, p) for p in range(s.partitions)]
-            ends = await log_end_offsets(s.kafka_bootstrap_servers, tps, s.broker_list_offsets_exact)
+            ends = await log_end_offsets(s, tps, s.broker_list_offsets_exact)
             todo = {tp: end for tp, end in ends.items() if end > 0}
             if not todo:
                 return
