@@ -188,8 +188,11 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for chatty in ("kafka", "aiokafka", "urllib3", "clickhouse_connect"):  # their failures reach the user as one line
+    # Their failures reach the user as one line. urllib3's own child logger, because clickhouse_connect resets the
+    # parent's level when it is imported.
+    for chatty in ("kafka", "aiokafka", "urllib3", "urllib3.connectionpool", "clickhouse_connect"):
         logging.getLogger(chatty).setLevel(logging.CRITICAL)
+    settings: Settings | None = None
     try:
         load_sources()  # CHARGELEDGER_SETTINGS_FILE, CHARGELEDGER_SECRETS_DIR
         settings = check_settings(Settings())
@@ -201,9 +204,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # every error reaches the user as one readable line
         if not _is_user_error(exc):
             raise
-        print(f"chargeledger {args.command}: {exc}", file=sys.stderr)
+        print(f"chargeledger {args.command}: {_describe(exc, settings)}", file=sys.stderr)
         return 2
     return 0
+
+
+def _describe(exc: Exception, settings: Settings | None) -> str:
+    """The error's own message; for an unreachable broker or ClickHouse, where it was looked for and what to do."""
+    from aiokafka.errors import KafkaError as AsyncKafkaError
+    from clickhouse_connect.driver.exceptions import OperationalError
+    from kafka.errors import KafkaError
+
+    from pipelines.security import without_password
+
+    start = "is it running? Start the embedded stack with `chargeledger up` (or `make up`), or set"
+    if settings is None:
+        return str(exc)
+    if isinstance(exc, AsyncKafkaError | KafkaError) and "Unable to bootstrap" in str(exc):
+        return f"cannot reach Kafka at {settings.kafka_bootstrap_servers}: {start} KAFKA_BOOTSTRAP_SERVERS."
+    if isinstance(exc, OperationalError) and "Failed to establish" in str(exc):
+        return f"cannot reach ClickHouse at {without_password(settings.clickhouse_url)}: {start} CLICKHOUSE_URL."
+    return str(exc)
 
 
 def _is_user_error(exc: Exception) -> bool:

@@ -16,9 +16,9 @@ async def publish_catalog(settings: Settings, path: Path) -> dict[str, int]:
     catalog = load_catalog(path)
     records = catalog_records(catalog)
     producer = kafka.producer(settings)
-    await producer.start()
     counts: dict[str, int] = {}
     try:
+        await producer.start()  # inside: a failed start still closes the client
         futures = []
         for kind, key, value in records:
             topic = f"{settings.topics.catalog_prefix}{kind}"

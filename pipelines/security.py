@@ -101,7 +101,7 @@ def clickhouse_problems(url: str, tls: ClickHouseTls) -> list[str]:
     """Everything wrong with how ClickHouse is reached (empty: fine)."""
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        return [f"CLICKHOUSE_URL must be http(s)://host:port, got {_without_password(url)!r}"]
+        return [f"CLICKHOUSE_URL must be http(s)://host:port, got {without_password(url)!r}"]
     files = {"CA_FILE": tls.ca_file, "CLIENT_CERT": tls.client_cert, "CLIENT_KEY": tls.client_key}
     if parsed.scheme == "http":
         return ["TLS files for ClickHouse are set but CLICKHOUSE_URL is http://"] if any(files.values()) else []
@@ -142,7 +142,8 @@ def _file_problems(files: dict[str, Path | None]) -> list[str]:
     return problems
 
 
-def _without_password(url: str) -> str:
+def without_password(url: str) -> str:
+    """The URL with its password, if any, as ***: fit for messages and logs."""
     parsed = urlparse(url)
     if parsed.password is None:
         return url

@@ -24,8 +24,8 @@ def kafka_publisher(settings: Settings) -> Callable[[list[Notification]], None]:
 async def _send(settings: Settings, notifications: list[Notification]) -> None:
     encode = encoder("Notification")
     producer = kafka.producer(settings)
-    await producer.start()
     try:
+        await producer.start()  # inside: a failed start still closes the client
         futures = [
             await producer.send(settings.topics.notifications, encode(n), key=n.notification_id.encode())
             for n in notifications

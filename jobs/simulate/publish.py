@@ -44,10 +44,10 @@ async def publish(
 ) -> int:
     """Send every frame (key = charge point id) in order; one await per batch, not per record. Returns the count."""
     producer = kafka.producer(settings, linger_ms=20)
-    await producer.start()
     sent = 0
     started = time.monotonic()
     try:
+        await producer.start()  # inside: a failed start still closes the client
         for due, batch in paced_batches(frames, speedup):
             delay = due - (time.monotonic() - started)
             if delay > 0:

@@ -32,8 +32,8 @@ class CatalogFollower:
 
     async def run(self) -> None:
         reader = kafka.consumer(self.settings, group_id=None)
-        await reader.start()
         try:
+            await reader.start()  # inside: a failed start still closes the client
             # Catalog topics have one partition each, so every change is read in the order it was made.
             partitions = [TopicPartition(topic, 0) for topic in self.topics]
             reader.assign(partitions)

@@ -22,8 +22,8 @@ def topup_request(tenant_id: str, account_id: str, amount: Decimal, currency: st
 
 async def publish(settings: Settings, request: PaymentRequest) -> None:
     producer = kafka.producer(settings)
-    await producer.start()
     try:
+        await producer.start()  # inside: a failed start still closes the client
         key = wallet_key(request.tenant_id, request.account_id)
         await producer.send_and_wait(settings.topics.payment_requests, encoder("PaymentRequest")(request), key=key)
     finally:

@@ -40,8 +40,8 @@ def decision(tenant_id: str, session_id: str, refund_id: str, *, approve: bool, 
 
 async def publish(settings: Settings, request: m.RefundRequest) -> None:
     producer = kafka.producer(settings)
-    await producer.start()
     try:
+        await producer.start()  # inside: a failed start still closes the client
         value = encoder("RefundRequest")(request)
         await producer.send_and_wait(settings.topics.refund_requests, value, key=request.session_id.encode())
     finally:

@@ -38,8 +38,8 @@ async def log_end_offsets(
     if not partitions:
         return {}
     consumer = kafka.consumer(settings, group_id=None, **_CONSUMER_OPTIONS)
-    await consumer.start()
     try:
+        await consumer.start()  # inside: a failed start still closes the client
         return await _end_offsets(consumer, partitions, exact_list_offsets)
     finally:
         await consumer.stop()
@@ -83,8 +83,8 @@ async def consumer_lag(
     """Records not yet committed by group_id, summed per topic (uncommitted partitions count from the start)."""
     names = list(topics)
     consumer = kafka.consumer(settings, group_id=group_id)
-    await consumer.start()
     try:
+        await consumer.start()  # inside: a failed start still closes the client
         partitions = await _partitions_of(consumer, names)
         committed = {tp: await consumer.committed(tp) for tp in partitions}
         starts = await consumer.beginning_offsets(partitions)

@@ -1,3 +1,4 @@
+import gc
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,19 @@ def test_a_missing_catalog_file_is_a_clear_error(tmp_path: Path, capsys: pytest.
 def test_an_unreachable_clickhouse_is_one_readable_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("CLICKHOUSE_URL", "http://127.0.0.1:1")
+    monkeypatch.setenv("CLICKHOUSE_URL", "http://analyst:s3cret@127.0.0.1:1")
     assert main(["migrate"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("chargeledger migrate:") and "127.0.0.1" in err and "Traceback" not in err
+    assert err.startswith("chargeledger migrate: cannot reach ClickHouse at http://analyst:***@127.0.0.1:1")
+    assert "chargeledger up" in err and "s3cret" not in err and "Traceback" not in err
+
+
+def test_an_unreachable_broker_is_one_readable_line_and_leaves_no_client_open(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1")
+    assert main(["catalog", "load", str(Path(__file__).parents[3] / "examples" / "catalog.yaml")]) == 2
+    gc.collect()  # an unclosed aiokafka client complains when it is collected
+    err = capsys.readouterr().err
+    assert err.startswith("chargeledger catalog: cannot reach Kafka at 127.0.0.1:1") and "Traceback" not in err
+    assert not [record for record in caplog.records if "Unclosed" in record.getMessage()]
