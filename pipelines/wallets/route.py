@@ -3,7 +3,6 @@ state in the wallet agent's table, with the entries, payment request and notific
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -20,9 +19,7 @@ from pipelines.payments.models import AUTO_TOPUP, PaymentRequest
 from pipelines.rating.models import RatedSession
 from pipelines.wallets.ledger import Outcome, WalletRules, step
 from pipelines.wallets.models import SESSION_DEBIT, WalletCommand, WalletEntry, stable_id, wallet_key
-from pipelines.wallets.state import decode_state, encode_state
-
-Table = MutableMapping[bytes, bytes]
+from pipelines.wallets.state import Table, load_state, store_state
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,14 +62,13 @@ def apply_command(table: Table, command: WalletCommand, catalog: CatalogView, *,
     key = wallet_key(command.tenant_id, command.account_id)
     account = catalog.account(command.tenant_id, command.account_id)
     try:
-        state = decode_state(table.get(key))
+        state = load_state(table, key, command)
     except (ValueError, KeyError, TypeError, ArithmeticError) as error:  # unreadable state: keep it, say why
         return WalletEffects(dead_letter=_refused(command, f"wallet state of {key!r} cannot be read: {error!r}", now))
     after, outcome = step(state, command, wallet_rules(account))
     if outcome.rejected:
         return WalletEffects(dead_letter=_refused(command, outcome.rejected, now))
-    if after != state:
-        table[key] = encode_state(after)
+    store_state(table, key, state, after)
     return WalletEffects(
         outcome.entries, _payment(command, outcome, now), _notification(outcome, catalog, account, now)
     )
