@@ -84,10 +84,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def bench_settings(bootstrap: str, state_dir: Path) -> Settings:
+def bench_settings(bootstrap: str, state_dir: Path, clickhouse_url: str | None = None) -> Settings:
+    """`clickhouse_url`: where catalog load writes its dimensions; without it, it says it could not."""
     tag = uuid.uuid4().hex[:8]
     topics = Topics(inbound=f"gwbench.{tag}.inbound", catalog_prefix=f"gwbench.{tag}.catalog.")
-    return Settings(kafka_bootstrap_servers=bootstrap, state_dir=state_dir, topics=topics)
+    warehouse = {"clickhouse_url": clickhouse_url} if clickhouse_url else {}
+    return Settings(kafka_bootstrap_servers=bootstrap, state_dir=state_dir, topics=topics, **warehouse)
 
 
 def start_gateway(settings: Settings, port: int, log_path: Path) -> subprocess.Popen:
@@ -147,11 +149,11 @@ async def drive(settings: Settings, url: str, stations: int, seconds: float, gat
     }
 
 
-def gateway_rate(bootstrap: str, stations: int = 100, seconds: float = 3.0) -> dict:
+def gateway_rate(bootstrap: str, stations: int = 100, seconds: float = 3.0, clickhouse_url: str | None = None) -> dict:
     """Sustained frames/s (both directions, as published) of one gateway process with `stations` connected."""
     with tempfile.TemporaryDirectory(prefix="gwbench-") as temporary:
         state = Path(temporary)
-        settings = bench_settings(bootstrap, state)
+        settings = bench_settings(bootstrap, state, clickhouse_url)
         ensure_topics(bootstrap, pipeline_topic_specs(settings))
         catalog = state / "catalog.yaml"
         catalog.write_text(bench_catalog(charge_point_ids("GWB", stations)))

@@ -291,7 +291,7 @@ def run(out: Path, charge_points: int, sessions_per_cp: int, samples: int) -> di
 def components(settings: Settings, baseline: dict) -> dict:
     """Gateway, sessions step, rating and re-rating, each with its ratio to the raw broker rate of this run."""
     produce, consume = baseline["broker_produce_per_s"], baseline["broker_consume_per_s"]
-    gateway = gateway_rate(settings.kafka_bootstrap_servers, stations=100)
+    gateway = gateway_rate(settings.kafka_bootstrap_servers, stations=100, clickhouse_url=settings.clickhouse_url)
     gateway["ratio_to_raw_produce"] = gateway["frames_per_s"] / produce
     sessions = sessions_rate()
     sessions["ratio_to_raw_consume"] = sessions["events_per_s"] / consume
