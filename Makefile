@@ -39,6 +39,7 @@ lint: install
 
 bench: install
 	$(BIN)/python -m bench.run --out bench/report.json
+	$(BIN)/python -m bench.scaling --out bench/scaling.json
 
 up: install
 	$(BIN)/chargeledger up

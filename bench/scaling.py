@@ -1,7 +1,7 @@
 """Scale-out on the embedded stack: frames in -> rated sessions in ClickHouse with one to three worker processes
 sharing the partitions, the state they keep, and how long a restarted worker takes to be useful again.
 
-`run(...) -> dict` (wired into bench/run.py by the lead; also `python -m bench.scaling`). Every worker count gets
+`run(...) -> dict`, or `python -m bench.scaling` (`make bench` runs it after bench.run). Every worker count gets
 its own topics, database and consumer groups on one broker and warehouse, so runs never see each other's data.
 On a machine with fewer cores than workers the workers share cores: the ratio to one worker then measures
 contention, not the design (docs/scaling.md).
@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 from aiokafka import TopicPartition
@@ -27,6 +28,7 @@ from infra.stack import embedded_stack
 from jobs.catalog_publish import publish_catalog
 from jobs.worker_process import start_worker, stop_worker
 from pipelines.config import Settings, Topics
+from pipelines.health import READY_PATH
 from pipelines.streaming import kafka
 from pipelines.streaming.offsets import log_end_offsets
 from pipelines.streaming.topics import ensure_topics, pipeline_topic_specs
@@ -109,9 +111,25 @@ def measure(settings: Settings, workers: int, frames: list, sessions: int, prefi
             stop_worker(process)
 
 
-def _start(settings: Settings, state_dir: Path) -> subprocess.Popen:
+def _start(settings: Settings, state_dir: Path, *, web: bool = False) -> subprocess.Popen:
     """A worker with its own state directory (its RocksDB tables), logging inside it."""
-    return start_worker(settings.model_copy(update={"state_dir": state_dir}), state_dir / "worker.log")
+    return start_worker(settings.model_copy(update={"state_dir": state_dir}), state_dir / "worker.log", web=web)
+
+
+def wait_ready(port: int, worker: subprocess.Popen, timeout_s: float = 180) -> None:
+    """Until the worker's /readyz answers 200: catalog read, group joined, Faust tables recovered."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise RuntimeError(f"the restarted worker exited with {worker.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{READY_PATH}", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:  # not listening yet, or 503 (HTTPError is an OSError)
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"the restarted worker was not ready within {timeout_s:.0f} s")
 
 
 def state_size(settings: Settings, state: Path) -> dict:
@@ -125,13 +143,21 @@ def state_size(settings: Settings, state: Path) -> dict:
 
 
 def restart(settings: Settings, processes: list[subprocess.Popen], state: Path, prefix: str) -> dict:
-    """Stop worker 0 cleanly, start it again on its own state directory and publish one more session: seconds from
-    the start until that session is rated (process start, group join, table recovery and the session's own hops)."""
+    """Stop worker 0 cleanly and start it again on its own state directory: seconds from the start until it is
+    ready (process start, catalog read, group join, table recovery), and until one more session published then is
+    rated (plus the session's own hops)."""
     stop_worker(processes[0])
+    settings = settings.model_copy(update={"web_port": free_port()})
     started = time.monotonic()
-    processes[0] = _start(settings, state / "w0")
+    processes[0] = _start(settings, state / "w0", web=True)
+    wait_ready(settings.web_port, processes[0])
+    ready_s = time.monotonic() - started
     asyncio.run(pipeline_rate(settings, list(fleet(1, 1, 10, prefix=f"{prefix}R")), 1, f"{prefix}R"))
-    return {"restart_to_first_rated_s": time.monotonic() - started, "table_store": settings.table_store}
+    return {
+        "restart_to_ready_s": ready_s,
+        "restart_to_first_rated_s": time.monotonic() - started,
+        "table_store": settings.table_store,
+    }
 
 
 def run(
