@@ -14,11 +14,13 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
-from aiokafka import TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from bench import dashboard as dashboard_bench
 from bench import exports as exports_bench
@@ -62,46 +64,48 @@ async def produce_all(settings: Settings, topic: str, frames: list[tuple[bytes, 
         await producer.stop()
 
 
-async def consume_all(settings: Settings, topic: str, partitions: int, expected: int) -> float:
+@asynccontextmanager
+async def reader_from_start(settings: Settings, topic: str, partitions: int) -> AsyncIterator[AIOKafkaConsumer]:
+    """A group-less consumer assigned every partition of `topic`, at the first record."""
     reader = kafka.consumer(settings, group_id=None)
-    await reader.start()
     try:
+        await reader.start()
         tps = [TopicPartition(topic, p) for p in range(partitions)]
         reader.assign(tps)
         await reader.seek_to_beginning(*tps)
+        yield reader
+    finally:
+        await reader.stop()
+
+
+async def consume_all(settings: Settings, topic: str, partitions: int, expected: int) -> float:
+    async with reader_from_start(settings, topic, partitions) as reader:
         seen, started = 0, time.perf_counter()
         while seen < expected:
             batches = await reader.getmany(timeout_ms=1000, max_records=10_000)
             seen += sum(len(messages) for messages in batches.values())
         return time.perf_counter() - started
-    finally:
-        await reader.stop()
 
 
 async def relay_all(settings: Settings, source: str, target: str, partitions: int, expected: int) -> float:
     """The least a Python stage can do that turns each input record into an output record: consume, JSON decode,
     JSON encode, produce (batched, every batch awaited). The hot path's ceiling on this machine, before any work."""
-    reader = kafka.consumer(settings, group_id=None)
     producer = kafka.producer(settings)
-    await reader.start()
-    await producer.start()
     try:
-        tps = [TopicPartition(source, p) for p in range(partitions)]
-        reader.assign(tps)
-        await reader.seek_to_beginning(*tps)
-        seen, started = 0, time.perf_counter()
-        while seen < expected:
-            batches = await reader.getmany(timeout_ms=1000, max_records=5000)
-            items = [
-                (tp.partition, message.key, orjson.dumps(orjson.loads(message.value or b"null")))
-                for tp, messages in batches.items()
-                for message in messages
-            ]
-            seen += len(items)
-            await asyncio.gather(*await kafka.send_to_partitions(producer, target, items))
-        return time.perf_counter() - started
+        await producer.start()
+        async with reader_from_start(settings, source, partitions) as reader:
+            seen, started = 0, time.perf_counter()
+            while seen < expected:
+                batches = await reader.getmany(timeout_ms=1000, max_records=5000)
+                items = [
+                    (tp.partition, message.key, orjson.dumps(orjson.loads(message.value or b"null")))
+                    for tp, messages in batches.items()
+                    for message in messages
+                ]
+                seen += len(items)
+                await asyncio.gather(*await kafka.send_to_partitions(producer, target, items))
+            return time.perf_counter() - started
     finally:
-        await reader.stop()
         await producer.stop()
 
 
