@@ -15,9 +15,10 @@ from pathlib import Path
 import polars as pl
 
 from jobs.exports.journal import CREDIT_NOTE, DEBIT_NOTE, REDUCTIONS, REFUND
-from jobs.exports.period import ExportError, Period
+from jobs.exports.period import ExportError
 from pipelines.catalog.accounts_chart import DatevIds
 from pipelines.catalog.models import Tenant
+from pipelines.period import Period
 
 ENCODING = "cp1252"
 HEADER_FIELDS = 31

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobs.exports.period import Period
+from pipelines.period import Period
 
 Query = tuple[str, dict[str, Any]]
 
@@ -41,7 +41,7 @@ ADJUSTED_SESSION_COLUMNS = (
 
 
 def _params(period: Period, tenant_id: str | None) -> dict[str, Any]:
-    params: dict[str, Any] = {"start": period.start_at, "end": period.end_at}
+    params: dict[str, Any] = {"start": period.start, "end": period.end}
     if tenant_id is not None:
         params["tenant"] = tenant_id
     return params

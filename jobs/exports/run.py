@@ -17,11 +17,12 @@ from clickhouse_connect.driver.client import Client
 from jobs.exports import books as catalog_frames
 from jobs.exports import datev, ocpi_cdr, queries, sie, tables
 from jobs.exports.journal import build_journal, entries
-from jobs.exports.period import ExportError, Period
+from jobs.exports.period import ExportError
 from jobs.exports.reconcile import Key, Totals, combined, reconcile, totals
 from pipelines.catalog.accounts_chart import DEFAULT_CHART
 from pipelines.catalog.models import Tenant
 from pipelines.catalog.view import CatalogView
+from pipelines.period import Period
 
 Step = Callable[[str], None]
 
@@ -164,7 +165,7 @@ def _gate(client: Client, database: str, period: Period, tenant_id: str | None) 
     """The data-quality gate (the same suite as invoices) must pass before anything is written; its verdict."""
     from jobs.quality.gate import run_gate  # great_expectations takes seconds to import: only when exporting
 
-    report = run_gate(client, database, period_start=period.first, period_end=period.end, tenant_id=tenant_id)
+    report = run_gate(client, database, period_start=period.first, period_end=period.after, tenant_id=tenant_id)
     if not report.passed:
         raise ExportError(f"data-quality gate failed for {period.label}, nothing written:\n{report.render()}")
     return report.render()

@@ -15,9 +15,9 @@ import polars as pl
 
 from jobs.exports.datev import rate_text
 from jobs.exports.journal import CREDIT_NOTE, DEBIT_NOTE, REFUND
-from jobs.exports.period import Period
 from pipelines.catalog.accounts_chart import ChartOfAccounts
 from pipelines.catalog.models import Tenant
+from pipelines.period import Period
 
 ENCODING = "cp437"
 SERIES = "A"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pipelines.invoicing.period import Period
+from pipelines.period import Period
 
 Query = tuple[str, dict[str, object]]
 INVOICE_COLUMNS = (

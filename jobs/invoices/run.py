@@ -23,8 +23,8 @@ from pipelines.errors import UserError
 from pipelines.invoicing.draft import Billing, branding_of, invoice_drafts, receipt_draft
 from pipelines.invoicing.models import INVOICE, RECEIPT, Document, SessionCharge
 from pipelines.invoicing.numbering import number_documents
-from pipelines.invoicing.period import Period
 from pipelines.notify.models import Notification
+from pipelines.period import Period
 
 Publish = Callable[[list[Notification]], None]
 

@@ -28,7 +28,7 @@ from jobs.invoices import queries as q
 from pipelines.errors import UserError
 from pipelines.invoicing.document import to_json_dict
 from pipelines.invoicing.models import Credit, Document, SessionCharge
-from pipelines.invoicing.period import Period
+from pipelines.period import Period
 
 ISSUED, COMPLETED = "issued", "completed"
 

@@ -13,9 +13,9 @@ from pipelines.errors import UserError
 from pipelines.invoicing.credits import apply_credits
 from pipelines.invoicing.labels import LABELS, format_date, language_of
 from pipelines.invoicing.models import INVOICE, RECEIPT, Charge, Credit, Document, Party, SessionCharge, Style, Totals
-from pipelines.invoicing.period import Period
 from pipelines.invoicing.vat import round_lines
 from pipelines.notify.templates import format_energy
+from pipelines.period import Period
 
 
 class InvoiceError(UserError):

@@ -8,10 +8,10 @@ from pipelines.errors import UserError
 
 def test_a_month_spans_its_first_day_to_the_next_months_first_day() -> None:
     november = parse_period("2026-11")
-    assert (november.first, november.end, november.last, november.label) == (
+    assert (november.first, november.after, november.last, november.label) == (
         date(2026, 11, 1), date(2026, 12, 1), date(2026, 11, 30), "2026-11",
     )  # fmt: skip
-    assert parse_period("2026-12").end == date(2027, 1, 1)
+    assert parse_period("2026-12").after == date(2027, 1, 1)
 
 
 @pytest.mark.parametrize("text", ["2026-13", "2026-00", "2026-1", "11/2026", "2026-11-01", ""])

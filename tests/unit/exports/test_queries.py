@@ -8,7 +8,7 @@ def test_sessions_belong_to_the_month_they_started_in_and_a_tenant_is_a_paramete
     sql, params = queries.sessions_query("db", PERIOD, "t1")
     assert "FROM `db`.rated_sessions FINAL WHERE started_at >= {start:DateTime64(6, 'UTC')}" in sql
     assert "started_at < {end:DateTime64(6, 'UTC')} AND tenant_id = {tenant:String}" in sql
-    assert params == {"start": PERIOD.start_at, "end": PERIOD.end_at, "tenant": "t1"}
+    assert params == {"start": PERIOD.start, "end": PERIOD.end, "tenant": "t1"}
     assert "tenant" not in queries.sessions_query("db", PERIOD, None)[1]
 
 
