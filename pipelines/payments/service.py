@@ -11,11 +11,11 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
-from pipelines.ingest.models import DeadLetter, DeadLetterClass
+from pipelines.ingest.models import DeadLetter
 from pipelines.payments.cards import card_number_fields, redacted
 from pipelines.payments.gateway import LateReply, PaymentGateway, Reply
 from pipelines.payments.models import PURPOSES, REFUSED, TIMEOUT, PaymentRequest, PaymentResult, result_of
-from pipelines.wallets.models import stable_id
+from pipelines.wallets.letters import refused
 
 GATEWAY_TIMEOUT_S = 10.0  # a gateway answering later reports through the late callback (a webhook)
 
@@ -52,12 +52,5 @@ def reply_result(request: PaymentRequest, reply: Reply, at: datetime) -> Payment
 
 def refusal_dead_letter(result: PaymentResult) -> DeadLetter:
     """The dead letter of a refused request (its result already redacted): reason and payment id, no card data."""
-    return DeadLetter(
-        dead_letter_id=stable_id("payments", result.payment_id),
-        stage="payments",
-        error_class=DeadLetterClass.IMPOSSIBLE_VALUE,
-        reason=result.reason or "refused",
-        original=result.payment_id.encode(),
-        received_at=result.decided_at,
-        tenant_id=result.tenant_id,
-    )
+    reason, payment = result.reason or "refused", result.payment_id
+    return refused("payments", payment, reason, payment.encode(), result.decided_at, result.tenant_id)

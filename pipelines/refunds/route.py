@@ -10,7 +10,7 @@ from datetime import datetime
 
 from pipelines.catalog.models import Account, BillingMode, Tenant
 from pipelines.catalog.view import CatalogView
-from pipelines.ingest.models import DeadLetter, DeadLetterClass
+from pipelines.ingest.models import DeadLetter
 from pipelines.notify.compose import compose
 from pipelines.notify.kinds import NotificationKind
 from pipelines.notify.models import Notification
@@ -20,6 +20,7 @@ from pipelines.payments.models import PaymentRequest
 from pipelines.refunds import models as m
 from pipelines.refunds.logic import Context, step
 from pipelines.refunds.state import decode_refunds, encode_refunds
+from pipelines.wallets.letters import refused
 from pipelines.wallets.models import REFUND, WalletCommand, stable_id
 
 Table = MutableMapping[bytes, bytes]
@@ -94,12 +95,5 @@ def _notification(event: m.RefundEvent, tenant: Tenant, account: Account, now: d
 
 
 def _refused(request: m.RefundRequest, reason: str, now: datetime) -> DeadLetter:
-    return DeadLetter(
-        dead_letter_id=stable_id("refunds", request.request_id),
-        stage="refunds",
-        error_class=DeadLetterClass.IMPOSSIBLE_VALUE,
-        reason=reason,
-        original=redact(f"{request.action} {request.refund_id} {request.session_id}").encode(),
-        received_at=now,
-        tenant_id=request.tenant_id,
-    )
+    original = redact(f"{request.action} {request.refund_id} {request.session_id}").encode()
+    return refused("refunds", request.request_id, reason, original, now, request.tenant_id)

@@ -17,8 +17,9 @@ import faust
 from pipelines.catalog.follower import CatalogFollower
 from pipelines.config import Settings
 from pipelines.streaming.codec import decoder, encoder
+from pipelines.wallets.letters import undecodable
 from pipelines.wallets.models import wallet_key
-from pipelines.wallets.route import apply_command, session_charge, undecodable
+from pipelines.wallets.route import apply_command, session_charge
 
 
 async def decoded(

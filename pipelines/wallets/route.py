@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from pipelines.catalog.models import Account, BillingMode
 from pipelines.catalog.view import CatalogView
-from pipelines.ingest.models import DeadLetter, DeadLetterClass
+from pipelines.ingest.models import DeadLetter
 from pipelines.money import round_money
 from pipelines.notify.compose import compose
 from pipelines.notify.kinds import NotificationKind
@@ -18,6 +18,7 @@ from pipelines.payments.cards import redact
 from pipelines.payments.models import AUTO_TOPUP, PaymentRequest
 from pipelines.rating.models import RatedSession
 from pipelines.wallets.ledger import Outcome, WalletRules, step
+from pipelines.wallets.letters import refused
 from pipelines.wallets.models import SESSION_DEBIT, WalletCommand, WalletEntry, stable_id, wallet_key
 from pipelines.wallets.state import Table, load_state, store_state
 
@@ -97,25 +98,5 @@ def _notification(
 
 
 def _refused(command: WalletCommand, reason: str, now: datetime) -> DeadLetter:
-    return DeadLetter(
-        dead_letter_id=stable_id("wallet", command.command_id),
-        stage="wallet",
-        error_class=DeadLetterClass.IMPOSSIBLE_VALUE,
-        reason=reason,
-        original=redact(f"{command.kind} {command.reference} r{command.revision} {command.amount}").encode(),
-        received_at=now,
-        tenant_id=command.tenant_id,
-    )
-
-
-def undecodable(stage: str, topic: str, raw: bytes, error: Exception, now: datetime) -> DeadLetter:
-    """A money record that does not decode, kept with its reason; card-number-like runs in it are masked."""
-    return DeadLetter(
-        dead_letter_id=stable_id(stage, topic, raw),
-        stage=stage,
-        error_class=DeadLetterClass.BAD_FRAME,
-        reason=f"record on {topic} does not decode with the topic's Avro schema: {error}",
-        original=redact(raw.decode("latin-1")).encode("latin-1"),
-        received_at=now,
-        source_topic=topic,
-    )
+    original = redact(f"{command.kind} {command.reference} r{command.revision} {command.amount}").encode()
+    return refused("wallet", command.command_id, reason, original, now, command.tenant_id)

@@ -9,8 +9,9 @@ from pipelines.catalog.view import CatalogView
 from pipelines.catalog.wallet import AutoTopUp, WalletSettings
 from pipelines.payments.models import AUTO_TOPUP
 from pipelines.rating.models import RatedSession
+from pipelines.wallets.letters import undecodable
 from pipelines.wallets.models import TOPUP, WalletCommand
-from pipelines.wallets.route import apply_command, session_charge, undecodable
+from pipelines.wallets.route import apply_command, session_charge
 from tests.unit.rating.builders import local, rate, session, tariff
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
