@@ -9,6 +9,7 @@ import time
 import uuid
 from pathlib import Path
 
+from aiokafka import ConsumerRecord, TopicPartition
 from clickhouse_connect.driver.client import Client
 
 from jobs.catalog_publish import publish_catalog
@@ -16,6 +17,7 @@ from jobs.drain import wait_drained
 from jobs.worker_process import start_worker, stop_worker
 from pipelines.config import Settings, Topics
 from pipelines.streaming import kafka
+from pipelines.streaming.offsets import log_end_offsets
 from pipelines.streaming.topics import ensure_topics, pipeline_topic_specs
 from pipelines.warehouse.client import connect
 from pipelines.warehouse.migrate import apply_migrations
@@ -77,6 +79,40 @@ class PipelineUnderTest:
             try:
                 for frame in frames:  # one by one, in order, as a gateway would
                     await producer.send_and_wait(self.settings.topics.inbound, frame, key=key or _key_of(frame))
+            finally:
+                await producer.stop()
+
+        asyncio.run(send())
+
+    def records(self, topic: str, partitions: int | None = None) -> list[ConsumerRecord]:
+        """Every record of `topic` (all `partitions`, default the pipeline's), up to its end when called."""
+
+        async def read() -> list[ConsumerRecord]:
+            s = self.settings
+            tps = [TopicPartition(topic, n) for n in range(partitions or s.partitions)]
+            ends = await log_end_offsets(s, tps, s.broker_list_offsets_exact)
+            reader = kafka.consumer(s, group_id=None)
+            await reader.start()
+            try:
+                reader.assign(tps)
+                await reader.seek_to_beginning(*tps)
+                out: list[ConsumerRecord] = []
+                while sum(ends.values()) > len(out):
+                    out += [m for messages in (await reader.getmany(timeout_ms=1000)).values() for m in messages]
+                return out
+            finally:
+                await reader.stop()
+
+        return asyncio.run(read())
+
+    def resend(self, topic: str, record: ConsumerRecord) -> None:
+        """Send `record` again, byte for byte, as an at-least-once redelivery would."""
+
+        async def send() -> None:
+            producer = kafka.producer(self.settings)
+            await producer.start()
+            try:
+                await producer.send_and_wait(topic, record.value, key=record.key)
             finally:
                 await producer.stop()
 

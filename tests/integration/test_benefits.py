@@ -5,15 +5,10 @@ workaround in pipelines/streaming/faust_transport.py: without it the voucher was
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from aiokafka import TopicPartition
-
-from pipelines.streaming import kafka
-from pipelines.streaming.offsets import log_end_offsets
 from tests.integration.frames import session
 from tests.integration.pipeline_harness import PipelineUnderTest
 
@@ -23,29 +18,10 @@ FIRST, SECOND = "e2e/CP-E2E-1/501", "e2e/CP-E2E-2/502"
 
 def redeliver_closed_session(p: PipelineUnderTest, session_id: str) -> None:
     """Send a closed session's record again, byte for byte, as an at-least-once redelivery would."""
-
-    async def copy() -> None:
-        s = p.settings
-        tps = [TopicPartition(s.topics.sessions_closed, n) for n in range(s.partitions)]
-        ends = await log_end_offsets(s, tps, s.broker_list_offsets_exact)
-        reader, writer = kafka.consumer(s, group_id=None), kafka.producer(s)
-        await reader.start()
-        await writer.start()
-        try:
-            reader.assign(tps)
-            await reader.seek_to_beginning(*tps)
-            found, seen = [], 0
-            while seen < sum(ends.values()):
-                for messages in (await reader.getmany(timeout_ms=1000)).values():
-                    seen += len(messages)
-                    found += [m for m in messages if m.key == session_id.encode()]
-            assert len(found) == 1
-            await writer.send_and_wait(s.topics.sessions_closed, found[0].value, key=found[0].key)
-        finally:
-            await reader.stop()
-            await writer.stop()
-
-    asyncio.run(copy())
+    topic = p.settings.topics.sessions_closed
+    found = [m for m in p.records(topic) if m.key == session_id.encode()]
+    assert len(found) == 1
+    p.resend(topic, found[0])
 
 
 def test_discount_lines_reach_clickhouse_and_budgets_are_used_once(

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from aiokafka import TopicPartition
 
-from pipelines.streaming import kafka
 from pipelines.streaming.codec import decoder
-from pipelines.streaming.offsets import log_end_offsets
 from tests.integration.frames import call, envelope, session
 from tests.integration.pipeline_harness import PipelineUnderTest
 
@@ -30,24 +26,7 @@ def pipeline(broker: str, warehouse_url: str, tmp_path_factory: pytest.TempPathF
 
 
 def notifications_on_topic(p: PipelineUnderTest) -> list:
-    async def read() -> list:
-        s = p.settings
-        tps = [TopicPartition(s.topics.notifications, n) for n in range(s.partitions)]
-        ends = await log_end_offsets(s, tps, s.broker_list_offsets_exact)
-        reader = kafka.consumer(s, group_id=None)
-        await reader.start()
-        try:
-            reader.assign(tps)
-            await reader.seek_to_beginning(*tps)
-            out: list = []
-            while sum(ends.values()) > len(out):
-                for messages in (await reader.getmany(timeout_ms=1000)).values():
-                    out += [decoder("Notification")(m.value) for m in messages]
-            return out
-        finally:
-            await reader.stop()
-
-    return asyncio.run(read())
+    return [decoder("Notification")(m.value) for m in p.records(p.settings.topics.notifications)]
 
 
 def test_known_sessions_are_rated_exactly_and_notified_once(pipeline: PipelineUnderTest) -> None:

@@ -10,14 +10,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from aiokafka import TopicPartition
 
 from pipelines.catalog.follower import CatalogFollower
 from pipelines.flags.models import FlagType
 from pipelines.gateway.catalog import GatewayCatalog
 from pipelines.gateway.decisions import Verdict, authorize
 from pipelines.streaming import kafka
-from pipelines.streaming.offsets import log_end_offsets
 from tests.integration.frames import call, envelope, session, status, unstopped
 from tests.integration.pipeline_harness import PipelineUnderTest
 
@@ -137,26 +135,6 @@ def pipeline(broker: str, warehouse_url: str, tmp_path_factory: pytest.TempPathF
         under_test.stop()
 
 
-def records(p: PipelineUnderTest, topic: str, partitions: int) -> list:
-    async def read() -> list:
-        s = p.settings
-        tps = [TopicPartition(topic, n) for n in range(partitions)]
-        ends = await log_end_offsets(s, tps, s.broker_list_offsets_exact)
-        reader = kafka.consumer(s, group_id=None)
-        await reader.start()
-        try:
-            reader.assign(tps)
-            await reader.seek_to_beginning(*tps)
-            out: list = []
-            while sum(ends.values()) > len(out):
-                out += [m for messages in (await reader.getmany(timeout_ms=1000)).values() for m in messages]
-            return out
-        finally:
-            await reader.stop()
-
-    return asyncio.run(read())
-
-
 def test_each_rule_raises_its_flag_and_a_normal_session_none(pipeline: PipelineUnderTest) -> None:
     assert {kind for kind, _ in EXPECTED} == set(FlagType)  # every flag type has its crafted scenario
     got = pipeline.wait_rows(f"SELECT flag_type, subject FROM ({FLAGS})", [tuple(e) for e in EXPECTED], timeout_s=30)
@@ -169,7 +147,7 @@ def test_each_rule_raises_its_flag_and_a_normal_session_none(pipeline: PipelineU
 def test_a_cards_concurrent_use_puts_it_on_the_blocklist(pipeline: PipelineUnderTest) -> None:
     pipeline.wait_rows(f"SELECT count() FROM ({FLAGS})", [(len(EXPECTED),)])
     topic = f"{pipeline.settings.topics.catalog_prefix}blocklist"
-    assert {m.key for m in records(pipeline, topic, 1)} == {b"e2e/TAG-OK-1"}  # TAG-BLOCKED is refused already
+    assert {m.key for m in pipeline.records(topic, 1)} == {b"e2e/TAG-OK-1"}  # TAG-BLOCKED is refused already
 
     async def gateway_view() -> GatewayCatalog:
         follower = CatalogFollower(pipeline.settings, GatewayCatalog())
@@ -189,8 +167,8 @@ def test_a_cards_concurrent_use_puts_it_on_the_blocklist(pipeline: PipelineUnder
 def test_redelivered_sessions_raise_no_flag_twice(pipeline: PipelineUnderTest) -> None:
     s = pipeline.settings
     pipeline.wait_rows(f"SELECT count() FROM ({FLAGS})", [(len(EXPECTED),)])
-    flags_before = len(records(pipeline, s.topics.flags, s.partitions))
-    rated = records(pipeline, s.topics.sessions_rated, s.partitions)
+    flags_before = len(pipeline.records(s.topics.flags))
+    rated = pipeline.records(s.topics.sessions_rated)
     assert len(rated) == 24
 
     async def redeliver() -> None:
@@ -206,7 +184,7 @@ def test_redelivered_sessions_raise_no_flag_twice(pipeline: PipelineUnderTest) -
     pipeline.drain()
     session_flags = 14  # each session flag above is raised again by a redelivered session (pairs by both)
     deadline = datetime.now(UTC) + timedelta(seconds=30)
-    while len(records(pipeline, s.topics.flags, s.partitions)) < flags_before + session_flags:
+    while len(pipeline.records(s.topics.flags)) < flags_before + session_flags:
         assert datetime.now(UTC) < deadline, "the redelivered sessions were not flagged again"
     pipeline.wait_rows("SELECT count(), uniqExact(flag_id) FROM flags_current", [(len(EXPECTED), len(EXPECTED))])
     assert sorted(pipeline.rows(FLAGS)) == EXPECTED

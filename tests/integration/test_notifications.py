@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from aiokafka import TopicPartition
 from aiosmtpd.controller import Controller
 from pydantic import SecretStr
 
@@ -29,7 +28,6 @@ from pipelines.rating.running import RunningCost
 from pipelines.sessions.models import ClosedSession
 from pipelines.streaming import kafka
 from pipelines.streaming.codec import decoder, encoder
-from pipelines.streaming.offsets import log_end_offsets
 from tests.integration.pipeline_harness import PipelineUnderTest
 
 pytestmark = pytest.mark.integration
@@ -71,24 +69,7 @@ def publish(p: PipelineUnderTest, topic: str, records: list[tuple[bytes, bytes]]
 
 
 def read_topic(p: PipelineUnderTest, topic: str, record: str) -> list[Any]:
-    async def read() -> list[Any]:
-        s = p.settings
-        tps = [TopicPartition(topic, n) for n in range(s.partitions)]
-        ends = await log_end_offsets(s, tps, s.broker_list_offsets_exact)
-        reader = kafka.consumer(s, group_id=None)
-        await reader.start()
-        try:
-            reader.assign(tps)
-            await reader.seek_to_beginning(*tps)
-            out: list[Any] = []
-            while sum(ends.values()) > len(out):
-                for messages in (await reader.getmany(timeout_ms=1000)).values():
-                    out += [decoder(record)(m.value) for m in messages]
-            return out
-        finally:
-            await reader.stop()
-
-    return asyncio.run(read())
+    return [decoder(record)(m.value) for m in p.records(topic)]
 
 
 def wait_for(read: Callable[[], list[Any]], count: int, timeout_s: float = 30) -> list[Any]:

@@ -9,13 +9,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from aiokafka import TopicPartition
 
 from pipelines.rating.running import RunningCost
 from pipelines.sessions.models import ClosedSession
 from pipelines.streaming import kafka
 from pipelines.streaming.codec import decoder, encoder
-from pipelines.streaming.offsets import log_end_offsets
 from tests.integration.pipeline_harness import PipelineUnderTest
 from tests.unit.rating.builders import session
 
@@ -54,24 +52,7 @@ def publish(p: PipelineUnderTest, snapshots: list[ClosedSession]) -> None:
 
 
 def costs_on_topic(p: PipelineUnderTest) -> list[RunningCost]:
-    async def read() -> list[RunningCost]:
-        s = p.settings
-        tps = [TopicPartition(s.topics.sessions_costs, n) for n in range(s.partitions)]
-        ends = await log_end_offsets(s, tps, s.broker_list_offsets_exact)
-        reader = kafka.consumer(s, group_id=None)
-        await reader.start()
-        try:
-            reader.assign(tps)
-            await reader.seek_to_beginning(*tps)
-            out: list[RunningCost] = []
-            while sum(ends.values()) > len(out):
-                for messages in (await reader.getmany(timeout_ms=1000)).values():
-                    out += [decoder("RunningCost")(m.value) for m in messages]
-            return out
-        finally:
-            await reader.stop()
-
-    return asyncio.run(read())
+    return [decoder("RunningCost")(m.value) for m in p.records(p.settings.topics.sessions_costs)]
 
 
 def test_snapshots_are_priced_in_order_and_a_stale_one_is_dropped(pipeline: PipelineUnderTest) -> None:

@@ -14,14 +14,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from aiokafka import TopicPartition
 
 from cli.main import parser
 from cli.refund import RefundError
 from pipelines.payments.commands import publish, topup_request
 from pipelines.payments.gateway import APPROVE, LATE_SUCCESS
-from pipelines.streaming import kafka
-from pipelines.streaming.offsets import log_end_offsets
 from tests.integration.frames import session, status
 from tests.integration.pipeline_harness import CATALOG, PipelineUnderTest
 
@@ -61,28 +58,8 @@ def top_up(p: PipelineUnderTest, amount: str, token: str) -> str:
 
 def redeliver(p: PipelineUnderTest, topic: str, key: str) -> None:
     """Send a record again, byte for byte, as an at-least-once redelivery would."""
-
-    async def copy() -> None:
-        s = p.settings
-        tps = [TopicPartition(topic, n) for n in range(s.partitions)]
-        ends = await log_end_offsets(s, tps, s.broker_list_offsets_exact)
-        reader, writer = kafka.consumer(s, group_id=None), kafka.producer(s)
-        await reader.start()
-        await writer.start()
-        try:
-            reader.assign(tps)
-            await reader.seek_to_beginning(*tps)
-            found, seen = [], 0
-            while seen < sum(ends.values()):
-                for messages in (await reader.getmany(timeout_ms=1000)).values():
-                    seen += len(messages)
-                    found += [m for m in messages if m.key == key.encode()]
-            await writer.send_and_wait(topic, found[0].value, key=found[0].key)
-        finally:
-            await reader.stop()
-            await writer.stop()
-
-    asyncio.run(copy())
+    found = [m for m in p.records(topic) if m.key == key.encode()]
+    p.resend(topic, found[0])
 
 
 def refund(p: PipelineUnderTest, *argv: str) -> None:
